@@ -1,0 +1,31 @@
+# Shared compile settings, one helper to add a module library and one to add a test.
+
+add_library(tc_compile_options INTERFACE)
+target_compile_options(tc_compile_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow)
+if(TC_WERROR)
+  target_compile_options(tc_compile_options INTERFACE -Werror)
+endif()
+if(TC_SANITIZE)
+  target_compile_options(tc_compile_options INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(tc_compile_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# tc_add_library(NAME SOURCES ... DEPS ...): a module library tc_NAME, aliased tc::NAME,
+# whose headers are included as "NAME/file.hpp" from src/.
+function(tc_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(tc_${name} STATIC ${ARG_SOURCES})
+  add_library(tc::${name} ALIAS tc_${name})
+  target_include_directories(tc_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(tc_${name} PUBLIC ${ARG_DEPS} PRIVATE tc_compile_options ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# tc_add_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest executable registered with ctest.
+function(tc_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main tc_compile_options)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+endfunction()

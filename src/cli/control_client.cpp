@@ -1,0 +1,45 @@
+#include "cli/control_client.hpp"
+
+#include "gateway/http_client.hpp"
+
+namespace tc::cli {
+
+Result<json::value> ControlClient::call(const std::string& method,
+                                        const std::string& target) const {
+  gateway::HttpCall c;
+  c.host = host_ == "0.0.0.0" ? "127.0.0.1" : host_;
+  c.port = port_;
+  c.method = method;
+  c.target = target;
+  c.timeout = std::chrono::seconds(5);
+  if (!token_.empty()) c.headers.emplace_back("Authorization", "Bearer " + token_);
+  auto res = gateway::http_request(c);
+  if (!res) return unavailable("no tradecluster node answers at " + address() + ": " +
+                               res.status().message());
+  auto body = parse_json(res->body);
+  if (res->status / 100 != 2) {
+    std::string message = "HTTP " + std::to_string(res->status);
+    if (body && body->is_object() && body->as_object().contains("error")) {
+      const json::value& e = body->as_object().at("error");
+      if (e.is_object() && e.as_object().contains("message")) {
+        message += ": " + std::string(e.as_object().at("message").as_string());
+      }
+    }
+    return Status(res->status == 401 ? StatusCode::kUnauthenticated : StatusCode::kInternal,
+                  message);
+  }
+  if (!body) return internal_error("the node sent malformed JSON: " + body.status().message());
+  return body;
+}
+
+Result<json::value> ControlClient::get(const std::string& target) const {
+  return call("GET", target);
+}
+
+Result<json::value> ControlClient::post(const std::string& target) const {
+  return call("POST", target);
+}
+
+bool ControlClient::alive() const { return get("/health").is_ok(); }
+
+}  // namespace tc::cli

@@ -1,0 +1,298 @@
+// tradecluster: the command-line entry point. The verbs follow the seed's scripts:
+// cluster_manager.py (start, status, restart, shutdown, stop, deploy), infra.py's *-ray verbs
+// (cluster ...), its watcher verbs (watcher ...), add-worker, and its *-infra verbs (infra ...).
+//
+// Exit codes: 0 success; 1 the operation failed or the node is unreachable; 2 bad usage or
+// configuration.
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <iostream>
+#include <map>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/control_client.hpp"
+#include "cli/status_printer.hpp"
+#include "core/config_source.hpp"
+#include "core/logging.hpp"
+#include "node/node.hpp"
+
+namespace {
+
+using tc::ConfigSource;
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Flags of `start` and `restart`, each stored under the variable it overrides.
+struct StartFlags {
+  ConfigSource::Map values;
+  std::string env_file = ".env";
+  bool detach = false;
+
+  void add_to(CLI::App& app) {
+    auto flag = [&](const char* name, const char* var, const char* help) {
+      app.add_option_function<std::string>(
+          name, [this, var](const std::string& v) { values[var] = v; }, help);
+    };
+    flag("--host", "TC_HOST", "Address to listen on (default 127.0.0.1; TC_HOST)");
+    flag("--port", "TC_PORT", "API port (default 8000; TC_PORT)");
+    flag("--dashboard-port", "TC_DASHBOARD_PORT",
+         "Dashboard and control API port (default 8265; TC_DASHBOARD_PORT)");
+    flag("--data-dir", "TC_DATA_DIR", "Where the SQLite store lives (default ./data)");
+    flag("--log-dir", "TC_LOG_DIR", "Where logs are written (default ./logs)");
+    flag("--log-level", "TC_LOG_LEVEL", "trace, debug, info, warn or error (default info)");
+    flag("--num-cpus", "TC_NUM_CPUS", "Logical CPUs for placing replicas (default: all cores)");
+    flag("--memory", "TC_MEMORY", "Logical memory for placing replicas, e.g. 8GB");
+    flag("--object-store-memory", "TC_OBJECT_STORE_MEMORY",
+         "Size of the node's market-data cache, e.g. 2GB (default 1GB)");
+    flag("--io-threads", "TC_IO_THREADS", "HTTP I/O threads (default: all cores)");
+    flag("--worker-threads", "TC_WORKER_THREADS", "Worker pool threads for handlers");
+    flag("--token", "TC_API_TOKEN", "Bearer token required on mutating requests");
+    app.add_option("--env-file", env_file, "Settings file read under the environment")
+        ->capture_default_str();
+    app.add_flag("--detach,-d", detach, "Run in the background; return once it answers");
+  }
+};
+
+struct ClientFlags {
+  std::string host;
+  std::string port;
+  std::string token;
+  std::string env_file = ".env";
+  bool json = false;
+
+  void add_to(CLI::App& app, bool with_json) {
+    app.add_option("--host", host, "Node address (default TC_HOST or 127.0.0.1)");
+    app.add_option("--dashboard-port", port, "Control API port (default TC_DASHBOARD_PORT or 8265)");
+    app.add_option("--token", token, "Bearer token (default TC_API_TOKEN)");
+    app.add_option("--env-file", env_file, "Settings file read under the environment");
+    if (with_json) app.add_flag("--json", json, "Print JSON");
+  }
+
+  tc::Result<tc::cli::ControlClient> client() const {
+    ConfigSource::Map flags;
+    if (!host.empty()) flags["TC_HOST"] = host;
+    if (!port.empty()) flags["TC_DASHBOARD_PORT"] = port;
+    if (!token.empty()) flags["TC_API_TOKEN"] = token;
+    auto source = ConfigSource::load(std::move(flags), env_file);
+    if (!source) return source.status();
+    std::string h, t;
+    int64_t p = 0;
+    TC_ASSIGN_OR_RETURN(h, source->get_string("TC_HOST", "127.0.0.1"));
+    TC_ASSIGN_OR_RETURN(p, source->get_int("TC_DASHBOARD_PORT", 8265, 1, 65535));
+    TC_ASSIGN_OR_RETURN(t, source->get_string("TC_API_TOKEN", ""));
+    return tc::cli::ControlClient(h, static_cast<uint16_t>(p), t);
+  }
+};
+
+int fail(const tc::Status& s, int code = kExitFailure) {
+  std::cerr << "tradecluster: " << s.message() << "\n";
+  return code;
+}
+
+// Waits for `condition` up to `timeout`, printing a dot a second; true when it held.
+template <typename Condition>
+bool wait_with_progress(const char* what, std::chrono::seconds timeout, Condition condition) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  auto next_dot = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  bool printed = false;
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) {
+      if (printed) std::cerr << "\n";
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= next_dot) {
+      if (!printed) std::cerr << what;
+      std::cerr << "." << std::flush;
+      printed = true;
+      next_dot += std::chrono::seconds(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (printed) std::cerr << "\n";
+  return false;
+}
+
+int run_start(const StartFlags& flags) {
+  auto source = ConfigSource::load(flags.values, flags.env_file);
+  if (!source) return fail(source.status(), kExitUsage);
+  auto settings = tc::node::load_node_settings(*source);
+  if (!settings) return fail(settings.status(), kExitUsage);
+
+  if (flags.detach) {
+    std::error_code ec;
+    std::filesystem::create_directories(settings->log_dir, ec);
+    pid_t pid = fork();
+    if (pid < 0) return fail(tc::unavailable("fork failed"));
+    if (pid == 0) {
+      setsid();
+      int null_fd = open("/dev/null", O_RDONLY);
+      std::string out = (settings->log_dir / "tradecluster.out").string();
+      int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+      if (out_fd >= 0) {
+        dup2(out_fd, STDOUT_FILENO);
+        dup2(out_fd, STDERR_FILENO);
+      }
+    } else {
+      tc::cli::ControlClient client(settings->host, settings->dashboard_port, settings->api_token);
+      int status = 0;
+      bool exited = false;
+      bool up = wait_with_progress("starting", std::chrono::seconds(60), [&] {
+        if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
+        return exited || client.alive();
+      });
+      if (exited || !up) {
+        std::cerr << "tradecluster: the node did not start; see "
+                  << (settings->log_dir / "tradecluster.out").string() << "\n";
+        return kExitFailure;
+      }
+      std::cout << "tradecluster started (pid " << pid << "): API http://" << settings->host << ":"
+                << settings->port << ", control API http://" << settings->host << ":"
+                << settings->dashboard_port << "\n";
+      return 0;
+    }
+  }
+
+  // Signals are taken by one thread with sigwait; every other thread inherits the block.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  tc::LogOptions log;
+  log.directory = settings->log_dir;
+  log.level = settings->log_level;
+  if (auto s = tc::init_logging(log); !s.is_ok()) return fail(s, kExitUsage);
+
+  tc::node::Node node(*settings);
+  if (auto s = node.start(); !s.is_ok()) {
+    spdlog::error("event=start_failed error=\"{}\"", s.message());
+    node.request_stop();
+    return fail(s);
+  }
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("event=signal signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    node.request_stop();
+  });
+  node.wait_and_stop();
+  pthread_kill(signal_thread.native_handle(), SIGTERM);  // wakes sigwait when the API stopped us
+  signal_thread.join();
+  spdlog::shutdown();
+  return 0;
+}
+
+int run_status(const ClientFlags& flags) {
+  auto client = flags.client();
+  if (!client) return fail(client.status(), kExitUsage);
+  auto status = client->get("/api/cluster/status");
+  if (!status) return fail(status.status());
+  if (flags.json) {
+    std::cout << tc::to_json(*status) << "\n";
+  } else {
+    std::cout << tc::cli::format_cluster_status(*status);
+  }
+  return 0;
+}
+
+int run_stop(const ClientFlags& flags) {
+  auto client = flags.client();
+  if (!client) return fail(client.status(), kExitUsage);
+  if (!client->alive()) {
+    std::cout << "tradecluster is not running at " << client->address() << "\n";
+    return 0;
+  }
+  auto res = client->post("/api/node/stop");
+  if (!res) return fail(res.status());
+  if (!wait_with_progress("draining", std::chrono::seconds(120), [&] { return !client->alive(); })) {
+    return fail(tc::deadline_exceeded("the node did not stop within 120 s"));
+  }
+  std::cout << "tradecluster stopped\n";
+  return 0;
+}
+
+int run_post(const ClientFlags& flags, const char* target, const char* done) {
+  auto client = flags.client();
+  if (!client) return fail(client.status(), kExitUsage);
+  auto res = client->post(target);
+  if (!res) return fail(res.status());
+  std::cout << done << "\n";
+  return 0;
+}
+
+int not_built(const std::string& verb) {
+  std::cerr << "tradecluster " << verb
+            << ": multi-node clusters, the watcher and local infrastructure are not built yet; "
+               "`tradecluster start` runs the whole system in one process\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tradecluster: trading services (algorunner, screener, tickscrawler) on a cluster"};
+  app.require_subcommand(1);
+
+  StartFlags start_flags;
+  auto* start = app.add_subcommand("start", "Start a head node with every service (foreground)");
+  start_flags.add_to(*start);
+
+  StartFlags restart_flags;
+  ClientFlags restart_client;
+  auto* restart = app.add_subcommand("restart", "Stop the running node, then start it detached");
+  restart_flags.add_to(*restart);
+  restart_flags.detach = true;
+
+  ClientFlags status_flags, stop_flags, shutdown_flags, deploy_flags;
+  auto* status = app.add_subcommand("status", "Show nodes, deployments and recent events");
+  status_flags.add_to(*status, true);
+  auto* stop = app.add_subcommand("stop", "Drain and stop the node");
+  stop_flags.add_to(*stop, false);
+  auto* shutdown = app.add_subcommand("shutdown", "Stop serving (replicas drain); the node stays up");
+  shutdown_flags.add_to(*shutdown, false);
+  auto* deploy = app.add_subcommand("deploy", "Serve the deployments again after shutdown");
+  deploy_flags.add_to(*deploy, false);
+
+  std::vector<std::string> rest;
+  for (const char* verb : {"cluster", "watcher", "add-worker", "infra"}) {
+    auto* sub = app.add_subcommand(verb, "Not built yet: multi-node operation");
+    sub->allow_extras();
+  }
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (start->parsed()) return run_start(start_flags);
+  if (status->parsed()) return run_status(status_flags);
+  if (stop->parsed()) return run_stop(stop_flags);
+  if (shutdown->parsed()) {
+    return run_post(shutdown_flags, "/api/serve/shutdown", "deployments are draining");
+  }
+  if (deploy->parsed()) return run_post(deploy_flags, "/api/serve/deploy", "deployments serving");
+  if (restart->parsed()) {
+    ClientFlags c;
+    c.host = restart_flags.values.count("TC_HOST") ? restart_flags.values["TC_HOST"] : "";
+    c.port = restart_flags.values.count("TC_DASHBOARD_PORT")
+                 ? restart_flags.values["TC_DASHBOARD_PORT"]
+                 : "";
+    c.token = restart_flags.values.count("TC_API_TOKEN") ? restart_flags.values["TC_API_TOKEN"] : "";
+    c.env_file = restart_flags.env_file;
+    if (int rc = run_stop(c); rc != 0) return rc;
+    restart_flags.detach = true;
+    return run_start(restart_flags);
+  }
+  for (const char* verb : {"cluster", "watcher", "add-worker", "infra"}) {
+    if (app.got_subcommand(verb)) return not_built(verb);
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,38 @@
+#include "cluster/node_registry.hpp"
+
+namespace tc::cluster {
+
+Status NodeRegistry::add(NodeInfo node) {
+  std::lock_guard lock(mu_);
+  if (nodes_.count(node.id) != 0) return already_exists("node " + node.id + " is registered");
+  std::string id = node.id;
+  nodes_.emplace(std::move(id), std::move(node));
+  return Status::ok();
+}
+
+std::optional<std::string> NodeRegistry::reserve(const ResourceSet& request) {
+  std::lock_guard lock(mu_);
+  NodeInfo* best = nullptr;
+  for (auto& [id, node] : nodes_) {
+    if (!node.alive || !request.fits_in(node.available)) continue;
+    if (best == nullptr || node.available.milli_cpu > best->available.milli_cpu) best = &node;
+  }
+  if (best == nullptr) return std::nullopt;
+  best->available -= request;
+  return best->id;
+}
+
+void NodeRegistry::release(const std::string& node_id, const ResourceSet& request) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(node_id);
+  if (it != nodes_.end()) it->second.available += request;
+}
+
+std::vector<NodeInfo> NodeRegistry::snapshot() const {
+  std::lock_guard lock(mu_);
+  std::vector<NodeInfo> out;
+  for (const auto& [id, node] : nodes_) out.push_back(node);
+  return out;
+}
+
+}  // namespace tc::cluster

@@ -1,0 +1,51 @@
+// ControlApi: the head node's control API on port 8265 (the seed's dashboard port) — cluster
+// status for `tradecluster status` and the dashboard, and the commands behind the CLI's
+// shutdown, deploy and stop verbs.
+//
+//   GET  /api/cluster/status   nodes with resources, deployments with replicas, recent events
+//   GET  /api/cluster/events   recent autoscaling and replica events (?limit=)
+//   POST /api/serve/shutdown   stop serving (replicas drain), keep the node running
+//   POST /api/serve/deploy     serve again
+//   POST /api/node/stop        drain and stop the node
+//   GET  /health
+//
+// Thread-safety: handle() is safe from any thread.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "cluster/node_registry.hpp"
+#include "core/json.hpp"
+#include "gateway/route_table.hpp"
+#include "serve/serve_runtime.hpp"
+
+namespace tc::dashboard {
+
+struct ControlApiOptions {
+  std::string node_id = "head";
+  std::string api_token;  // empty: no authentication for POSTs
+  int64_t started_at = 0;  // UTC nanoseconds
+  std::string gateway_address;  // host:port of the API, for status
+  std::string store_backend;
+};
+
+class ControlApi {
+ public:
+  ControlApi(ControlApiOptions options, const Clock& clock, serve::ServeRuntime& runtime,
+             cluster::NodeRegistry& nodes, std::function<void()> stop_node);
+
+  void handle(serve::Request request, serve::Responder respond);
+  // The body of GET /api/cluster/status.
+  tc::json::object cluster_status() const;
+
+ private:
+  ControlApiOptions options_;
+  const Clock& clock_;
+  serve::ServeRuntime& runtime_;
+  cluster::NodeRegistry& nodes_;
+  std::function<void()> stop_node_;
+  gateway::RouteTable routes_;
+};
+
+}  // namespace tc::dashboard

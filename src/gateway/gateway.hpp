@@ -1,0 +1,51 @@
+// Gateway: the router on port 8000 (the seed's MainRouterDeployment). It answers its own routes
+// (/health, /metrics, /openapi.json), matches every other request to a deployment's route, checks
+// the bearer token on mutating requests when one is configured, and submits the call to the
+// deployment with the request's deadline. It also records metrics per deployment and code.
+//
+// handle() is a pure adapter from Request to a call on the serve runtime: tests drive it without
+// sockets. Thread-safety: handle() is safe from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/route_table.hpp"
+#include "serve/serve_runtime.hpp"
+
+namespace tc::gateway {
+
+struct GatewayOptions {
+  Duration request_timeout = std::chrono::seconds(60);
+  std::string api_token;  // empty: no authentication
+};
+
+class Gateway {
+ public:
+  // Builds the route table from the runtime's deployments. invalid_argument when two
+  // deployments declare the same route.
+  static Result<std::unique_ptr<Gateway>> create(GatewayOptions options, const Clock& clock,
+                                                 serve::ServeRuntime& runtime);
+
+  void handle(serve::Request request, serve::Responder respond);
+
+  // The OpenAPI document of every route.
+  std::string openapi() const;
+
+ private:
+  Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime);
+  serve::Response health() const;
+
+  GatewayOptions options_;
+  const Clock& clock_;
+  serve::ServeRuntime& runtime_;
+  RouteTable routes_;
+  std::vector<serve::Deployment*> deployments_;  // by route target index
+  std::unique_ptr<Metrics> metrics_;
+  std::string openapi_;
+};
+
+}  // namespace tc::gateway

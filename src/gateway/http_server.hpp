@@ -1,0 +1,64 @@
+// HttpServer: an HTTP/1.1 server (Boost.Beast) that hands each request, as a plain
+// serve::Request, to a handler and writes the Response it gets back.
+//
+// Keep-alive connections are read one request at a time. Limits: a body over max_body_bytes is
+// answered 413, headers over max_header_bytes 431, a request that does not arrive whole within
+// read_timeout 408, an unparsable one 400 — each as the JSON error body, and the connection is
+// closed. Every response carries X-Request-Id: the client's when it sent a valid one, else a new
+// one. I/O runs on `io_threads` threads, each with its own event loop; the handler is called on
+// one of them and must not block (the serve runtime moves blocking work to its worker pool).
+//
+// Thread-safety: start() and stop() from one thread; the rest from any. stop() is idempotent.
+// Stop the server only after every responder it handed out has been called.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/status.hpp"
+#include "serve/request.hpp"
+
+namespace tc::gateway {
+
+struct HttpServerOptions {
+  std::string name = "gateway";  // for logs
+  std::string host = "127.0.0.1";
+  uint16_t port = 8000;  // 0: any free port
+  int io_threads = 2;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  Duration read_timeout = std::chrono::seconds(30);
+  Duration idle_timeout = std::chrono::seconds(75);
+};
+
+using HttpHandler = std::function<void(serve::Request, serve::Responder)>;
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, listens and starts the I/O threads. unavailable naming the host and port when the
+  // address is in use or cannot be bound.
+  Status start();
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+  // Closes the listening socket; connections open now are answered and then closed.
+  void stop_accepting();
+  // Waits until no request is being handled or written, or `timeout` passes; true when idle.
+  bool wait_idle(Duration timeout);
+  // Stops the I/O threads and closes every connection.
+  void stop();
+
+  struct Impl;  // defined in http_server.cpp, with the connection sessions
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace tc::gateway

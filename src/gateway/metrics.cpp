@@ -1,0 +1,83 @@
+#include "gateway/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include "serve/serve_runtime.hpp"
+
+namespace tc::gateway {
+
+Metrics::Metrics(std::vector<std::string> deployments) : names_(std::move(deployments)) {
+  names_.push_back("gateway");
+  for (size_t i = 0; i < names_.size(); ++i) series_.push_back(std::make_unique<Series>());
+}
+
+void Metrics::record(size_t index, int http_status, Duration latency) {
+  Series& s = *series_[index < series_.size() ? index : series_.size() - 1];
+  int slot = http_status - 100;
+  if (slot >= 0 && slot < static_cast<int>(s.by_status.size())) {
+    s.by_status[static_cast<size_t>(slot)].fetch_add(1, std::memory_order_relaxed);
+  }
+  double seconds = std::chrono::duration<double>(latency).count();
+  size_t b = 0;
+  while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
+  s.buckets[b].fetch_add(1, std::memory_order_relaxed);
+  s.latency_sum_ns.fetch_add(static_cast<uint64_t>(latency.count()), std::memory_order_relaxed);
+  s.count.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Metrics::render(const serve::ServeRuntime& runtime) const {
+  fmt::memory_buffer out;
+  auto line = [&]<typename... A>(fmt::format_string<A...> f, A&&... args) {
+    fmt::format_to(std::back_inserter(out), f, std::forward<A>(args)...);
+  };
+  line("# HELP tc_http_requests_total HTTP requests answered, by deployment and status code.\n");
+  line("# TYPE tc_http_requests_total counter\n");
+  for (size_t i = 0; i < names_.size(); ++i) {
+    for (size_t code = 0; code < series_[i]->by_status.size(); ++code) {
+      uint64_t n = series_[i]->by_status[code].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      line("tc_http_requests_total{{deployment=\"{}\",code=\"{}\"}} {}\n", names_[i], code + 100, n);
+    }
+  }
+  line("# HELP tc_http_request_duration_seconds Time from a request's arrival to its answer.\n");
+  line("# TYPE tc_http_request_duration_seconds histogram\n");
+  for (size_t i = 0; i < names_.size(); ++i) {
+    const Series& s = *series_[i];
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b <= kBuckets.size(); ++b) {
+      cumulative += s.buckets[b].load(std::memory_order_relaxed);
+      std::string le = b < kBuckets.size() ? fmt::format("{}", kBuckets[b]) : "+Inf";
+      line("tc_http_request_duration_seconds_bucket{{deployment=\"{}\",le=\"{}\"}} {}\n",
+           names_[i], le, cumulative);
+    }
+    line("tc_http_request_duration_seconds_sum{{deployment=\"{}\"}} {}\n", names_[i],
+         static_cast<double>(s.latency_sum_ns.load(std::memory_order_relaxed)) / 1e9);
+    line("tc_http_request_duration_seconds_count{{deployment=\"{}\"}} {}\n", names_[i],
+         s.count.load(std::memory_order_relaxed));
+  }
+  struct Gauge {
+    const char* name;
+    const char* help;
+    int serve::DeploymentStatus::*field;
+  };
+  static constexpr Gauge kGauges[] = {
+      {"tc_deployment_replicas", "Running replicas.", &serve::DeploymentStatus::num_replicas},
+      {"tc_deployment_target_replicas", "Replicas the autoscaler wants.",
+       &serve::DeploymentStatus::target_replicas},
+      {"tc_deployment_pending_replicas", "Replicas waiting for resources.",
+       &serve::DeploymentStatus::pending_replicas},
+      {"tc_deployment_ongoing_requests", "Requests running on replicas.",
+       &serve::DeploymentStatus::ongoing},
+      {"tc_deployment_queued_requests", "Requests waiting for a replica.",
+       &serve::DeploymentStatus::queued},
+  };
+  std::vector<serve::DeploymentStatus> statuses;
+  for (const auto& d : runtime.deployments()) statuses.push_back(d->status());
+  for (const Gauge& g : kGauges) {
+    line("# HELP {} {}\n# TYPE {} gauge\n", g.name, g.help, g.name);
+    for (const auto& s : statuses) line("{}{{deployment=\"{}\"}} {}\n", g.name, s.name, s.*g.field);
+  }
+  return fmt::to_string(out);
+}
+
+}  // namespace tc::gateway

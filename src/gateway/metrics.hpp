@@ -1,0 +1,47 @@
+// Metrics: the gateway's request counters and latency histograms per deployment, rendered with
+// the serve runtime's gauges in Prometheus' text format.
+// Thread-safety: record() is lock-free (atomics) and safe from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace tc::serve {
+class ServeRuntime;
+}
+
+namespace tc::gateway {
+
+class Metrics {
+ public:
+  // `deployments` are the names recorded by index; the last index is the gateway's own routes.
+  explicit Metrics(std::vector<std::string> deployments);
+
+  // Records a finished request of deployment `index` (out of range: the gateway's own).
+  void record(size_t index, int http_status, Duration latency);
+  size_t gateway_index() const { return names_.size() - 1; }
+
+  // The Prometheus text exposition, with replicas, ongoing and queued from `runtime`.
+  std::string render(const serve::ServeRuntime& runtime) const;
+
+ private:
+  static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                   0.05,   0.1,   0.25,   0.5,   1,    2.5,
+                                                   5,      10};
+  struct Series {
+    std::array<std::atomic<uint64_t>, 600> by_status{};  // index: HTTP status - 100
+    std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};  // last: +Inf
+    std::atomic<uint64_t> latency_sum_ns{0};
+    std::atomic<uint64_t> count{0};
+  };
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<Series>> series_;
+};
+
+}  // namespace tc::gateway

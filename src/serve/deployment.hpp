@@ -1,0 +1,143 @@
+// Deployment: one service served by a set of replicas, with Ray Serve's semantics.
+//
+// submit() routes a call to a running replica chosen by ReplicaRouter (power of two choices on
+// ongoing requests); a replica never runs more than max_ongoing_requests calls at once. When
+// every replica is full the call waits in a queue of at most max_queued_requests, and past that
+// it is answered 503 with Retry-After. Every call has a deadline: past it, it is answered 504,
+// whether queued or running (a running handler finishes, and its late answer is dropped).
+//
+// reconcile() is one pass of the control loop: it expires deadlines, runs health checks (a
+// replica failing three in a row is replaced), applies the AutoscalingPolicy, starts replicas up
+// to the target (placing each on a node with room for its logical resources; the rest stay
+// pending), drains replicas beyond it, and replaces replicas whose handler threw.
+//
+// Thread-safety: all methods are thread-safe; state is guarded by one mutex, never held while a
+// handler runs. Handlers run inline (quick routes) or on the worker pool (blocking routes and
+// calls taken from the queue). The deployment must outlive the worker pool's tasks: stop the
+// pool before destroying it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/node_registry.hpp"
+#include "core/clock.hpp"
+#include "core/executor.hpp"
+#include "serve/autoscaling_policy.hpp"
+#include "serve/deployment_config.hpp"
+#include "serve/event_log.hpp"
+#include "serve/replica_handler.hpp"
+#include "serve/replica_router.hpp"
+
+namespace tc::serve {
+
+struct ReplicaStatus {
+  std::string id;
+  std::string node;   // empty while pending
+  std::string state;  // "pending", "running", "draining"
+  int ongoing = 0;
+  std::string health;  // "healthy", "failing", "unhealthy"
+  int consecutive_health_failures = 0;
+  int64_t handled = 0;
+  int64_t started_at = 0;  // UTC nanoseconds, 0 while pending
+};
+
+struct DeploymentStatus {
+  std::string name;
+  bool deployed = false;
+  int target_replicas = 0;
+  int num_replicas = 0;  // running
+  int pending_replicas = 0;
+  int draining_replicas = 0;
+  int healthy_replicas = 0;
+  int ongoing = 0;
+  int queued = 0;
+  int64_t requests_total = 0;
+  int64_t rejected_total = 0;   // 503: queue full or not deployed
+  int64_t timed_out_total = 0;  // 504
+  DeploymentConfig config;
+  std::vector<ReplicaStatus> replicas;
+};
+
+struct DeploymentContext {
+  const Clock& clock;
+  Executor& workers;
+  cluster::NodeRegistry& nodes;
+  EventLog& events;
+};
+
+class Deployment {
+ public:
+  Deployment(DeploymentSpec spec, DeploymentConfig config, DeploymentContext context);
+  ~Deployment();
+  Deployment(const Deployment&) = delete;
+  Deployment& operator=(const Deployment&) = delete;
+
+  const DeploymentSpec& spec() const { return spec_; }
+  const DeploymentConfig& config() const { return config_; }
+
+  // Routes a call of `route_id`. `respond` is called exactly once, on whichever thread finishes
+  // the call: 503 when not deployed or the queue is full, 504 past `deadline`.
+  void submit(int route_id, Request request, TimePoint deadline, Responder respond);
+
+  // One control-loop pass at the clock's now.
+  void reconcile();
+
+  // Serve with num_replicas initial replicas (idempotent).
+  void deploy();
+  // Stop serving: new calls get 503, queued calls are answered 503, replicas drain and stop.
+  void undeploy();
+
+  DeploymentStatus status() const;
+  // Calls ongoing on replicas plus calls queued.
+  int load() const;
+
+ private:
+  struct Replica;
+  struct Call;
+  using Dispatch = std::pair<std::shared_ptr<Replica>, std::shared_ptr<Call>>;
+  using HealthCheck = std::pair<std::shared_ptr<Replica>, uint64_t>;  // replica, generation
+
+  void execute(Dispatch dispatch, bool inline_ok);
+  void run(const Dispatch& dispatch);
+  void finish(const Dispatch& dispatch, Response response, bool crashed, std::string why);
+  std::optional<size_t> pick_locked(std::optional<size_t> exclude);
+  void take_queued_locked(std::vector<Dispatch>& out);
+  void expire_locked(TimePoint now, std::vector<std::shared_ptr<Call>>& expired);
+  void check_health_locked(TimePoint now, std::vector<HealthCheck>& due);
+  void on_health_result(const std::shared_ptr<Replica>& replica, uint64_t generation, Status s);
+  void autoscale_locked(TimePoint now);
+  void reconcile_replicas_locked(TimePoint now);
+  void mark_unhealthy_locked(Replica& replica, std::string why);
+  void start_draining_locked(Replica& replica, TimePoint now, std::string why);
+  void add_event_locked(std::string kind, const Replica* replica, std::string reason);
+  bool is_blocking(int route_id) const;
+
+  const DeploymentSpec spec_;
+  const DeploymentConfig config_;
+  DeploymentContext ctx_;
+  std::unordered_map<int, bool> blocking_;
+
+  mutable std::mutex mu_;
+  bool deployed_ = false;
+  int target_ = 0;
+  AutoscalingPolicy policy_;
+  ReplicaRouter router_;
+  std::vector<std::shared_ptr<Replica>> replicas_;
+  std::vector<ReplicaLoad> loads_;  // scratch for the router, same order as replicas_
+  std::deque<std::shared_ptr<Call>> queue_;
+  std::unordered_map<uint64_t, std::shared_ptr<Call>> running_;
+  uint64_t next_call_ = 1;
+  int64_t requests_total_ = 0;
+  int64_t rejected_total_ = 0;
+  int64_t timed_out_total_ = 0;
+};
+
+}  // namespace tc::serve

@@ -1,0 +1,46 @@
+#include "serve/http_error.hpp"
+
+namespace tc::serve {
+
+int http_status_for(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kCancelled: return 499;
+    case StatusCode::kInternal: return 500;
+    case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kDeadlineExceeded: return 504;
+  }
+  return 500;
+}
+
+Response error_response(int http_status, std::string_view code, std::string_view message,
+                        const json::value& details) {
+  json::object error{{"code", code}, {"message", message}};
+  if (!details.is_null()) error["details"] = details;
+  Response r;
+  r.status = http_status;
+  r.body = to_json(json::object{{"error", std::move(error)}});
+  if (http_status == 503 || http_status == 429) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+Response error_response(const Status& status, const json::value& details) {
+  return error_response(http_status_for(status.code()), status_code_name(status.code()),
+                        status.message(), details);
+}
+
+Response json_response(const json::value& body, int http_status) {
+  Response r;
+  r.status = http_status;
+  r.body = to_json(body);
+  return r;
+}
+
+}  // namespace tc::serve

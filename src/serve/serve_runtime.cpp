@@ -1,0 +1,83 @@
+#include "serve/serve_runtime.hpp"
+
+namespace tc::serve {
+
+ServeRuntime::ServeRuntime(const Clock& clock, Executor& workers, cluster::NodeRegistry& nodes,
+                           Duration control_period)
+    : clock_(clock), workers_(workers), nodes_(nodes), control_period_(control_period) {}
+
+ServeRuntime::~ServeRuntime() { stop(); }
+
+Status ServeRuntime::add(DeploymentSpec spec, DeploymentConfig config) {
+  if (find(spec.name) != nullptr) return already_exists("deployment " + spec.name + " exists");
+  deployments_.push_back(std::make_unique<Deployment>(
+      std::move(spec), std::move(config), DeploymentContext{clock_, workers_, nodes_, events_}));
+  return Status::ok();
+}
+
+Deployment* ServeRuntime::find(std::string_view name) const {
+  for (const auto& d : deployments_) {
+    if (d->spec().name == name) return d.get();
+  }
+  return nullptr;
+}
+
+void ServeRuntime::deploy_all() {
+  for (auto& d : deployments_) d->deploy();
+}
+
+void ServeRuntime::undeploy_all() {
+  for (auto& d : deployments_) d->undeploy();
+}
+
+void ServeRuntime::start() {
+  std::lock_guard lock(mu_);
+  if (running_) return;
+  running_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void ServeRuntime::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!running_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  std::lock_guard lock(mu_);
+  running_ = false;
+  stopping_ = false;
+}
+
+void ServeRuntime::tick() {
+  for (auto& d : deployments_) d->reconcile();
+}
+
+void ServeRuntime::loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    tick();
+    lock.lock();
+    cv_.wait_for(lock, control_period_, [&] { return stopping_; });
+  }
+}
+
+int ServeRuntime::load() const {
+  int n = 0;
+  for (const auto& d : deployments_) n += d->load();
+  return n;
+}
+
+bool ServeRuntime::wait_idle(Duration timeout) {
+  TimePoint until = clock_.now() + timeout;
+  while (load() > 0) {
+    if (clock_.now() >= until) return false;
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace tc::serve

@@ -1,0 +1,64 @@
+// ServeRuntime: the node's deployments and the control loop that reconciles them.
+//
+// Deployments are added before start() and live as long as the runtime; `undeploy_all()` and
+// `deploy_all()` stop and resume serving them (the CLI's shutdown and deploy). The control loop
+// runs every `control_period` on its own thread, calling Deployment::reconcile(); tests call
+// tick() instead, with a ManualClock.
+// Thread-safety: add() before start(); everything else is thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "serve/deployment.hpp"
+
+namespace tc::serve {
+
+class ServeRuntime {
+ public:
+  ServeRuntime(const Clock& clock, Executor& workers, cluster::NodeRegistry& nodes,
+               Duration control_period = std::chrono::milliseconds(100));
+  ~ServeRuntime();
+
+  // Adds a deployment (not yet serving). already_exists for a duplicate name.
+  Status add(DeploymentSpec spec, DeploymentConfig config);
+  // The deployment named `name`, or nullptr.
+  Deployment* find(std::string_view name) const;
+  const std::vector<std::unique_ptr<Deployment>>& deployments() const { return deployments_; }
+  EventLog& events() { return events_; }
+
+  void deploy_all();
+  void undeploy_all();
+  // Starts the control loop thread (idempotent).
+  void start();
+  // Stops the control loop (idempotent).
+  void stop();
+  // One control-loop pass over every deployment.
+  void tick();
+  // Ongoing plus queued calls over all deployments.
+  int load() const;
+  // Waits until no call is ongoing or queued, or `timeout` passes; true when idle.
+  bool wait_idle(Duration timeout);
+
+ private:
+  void loop();
+
+  const Clock& clock_;
+  Executor& workers_;
+  cluster::NodeRegistry& nodes_;
+  const Duration control_period_;
+  EventLog events_;
+  std::vector<std::unique_ptr<Deployment>> deployments_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool running_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tc::serve

@@ -1,0 +1,109 @@
+#include "services/common/handler_support.hpp"
+
+#include <charconv>
+
+#include "core/ids.hpp"
+#include "serve/status_json.hpp"
+
+namespace tc::services {
+
+using serve::error_response;
+using serve::json_response;
+
+Result<json::object> read_json_object(const serve::Request& request) {
+  std::string_view type = request.content_type;
+  if (!type.empty() && type.find("json") == std::string_view::npos) {
+    return invalid_argument("Content-Type must be application/json, got '" +
+                            std::string(type.substr(0, 100)) + "'");
+  }
+  if (request.body.empty()) return invalid_argument("a JSON object body is required");
+  auto parsed = parse_json(request.body);
+  if (!parsed) return parsed.status();
+  if (!parsed->is_object()) return invalid_argument("the body must be a JSON object");
+  return std::move(parsed->get_object());
+}
+
+Result<int64_t> query_int(const serve::Request& request, std::string_view name, int64_t fallback,
+                          int64_t min, int64_t max) {
+  auto text = request.query_param(name);
+  if (!text) return fallback;
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || ptr != text->data() + text->size() || v < min || v > max) {
+    return invalid_argument("query parameter '" + std::string(name) +
+                            "' must be an integer from " + std::to_string(min) + " to " +
+                            std::to_string(max));
+  }
+  return v;
+}
+
+serve::Response not_built(std::string_view what) {
+  return error_response(501, "unimplemented", std::string(what) + " is not built yet");
+}
+
+json::object status_body(const ServiceContext& ctx, std::string_view service,
+                         const serve::ReplicaInfo& replica, json::object limits) {
+  json::object deployment;
+  if (const serve::Deployment* d = ctx.runtime.find(service)) {
+    deployment = serve::to_json_object(d->status());
+  }
+  double uptime = static_cast<double>(ctx.clock.unix_nanos() - ctx.started_at) / 1e9;
+  std::string status = "healthy";
+  if (auto it = deployment.find("status"); it != deployment.end()) {
+    status = std::string(it->value().as_string());
+  }
+  return json::object{
+      {"service", service},
+      {"status", status},
+      {"replica", replica.replica_id},
+      {"node", replica.node_id},
+      {"uptime_s", uptime},
+      {"limits", std::move(limits)},
+      {"deployment", std::move(deployment)},
+  };
+}
+
+serve::Response list_jobs(const ServiceContext& ctx, std::string_view service,
+                          std::string_view kind, std::string_view collection,
+                          const serve::Request& request) {
+  storage::JobQuery query;
+  query.kind = std::string(kind);
+  query.service = std::string(service);
+  if (auto state = request.query_param("state")) {
+    query.state = storage::parse_job_state(*state);
+    if (!query.state) {
+      return error_response(invalid_argument(
+          "query parameter 'state' must be one of pending, running, succeeded, failed, stopped, "
+          "timed_out"));
+    }
+  }
+  auto limit = query_int(request, "limit", 100, 1, 1000);
+  if (!limit) return error_response(limit.status());
+  query.limit = static_cast<int>(*limit);
+  auto jobs = ctx.jobs.list(query);
+  if (!jobs) return error_response(jobs.status());
+  json::array items;
+  for (const auto& j : *jobs) items.push_back(serve::to_json_object(j));
+  return json_response(json::object{{"count", items.size()}, {collection, std::move(items)}});
+}
+
+serve::Response get_job(const ServiceContext& ctx, std::string_view kind,
+                        const serve::Request& request) {
+  std::string id(request.path_param("id").value_or(""));
+  auto job = ctx.jobs.get(id);
+  if (!job) return error_response(job.status());
+  if (job->kind != kind) return error_response(not_found("no " + std::string(kind) + " " + id));
+  return json_response(serve::to_json_object(*job));
+}
+
+serve::Response stop_job(const ServiceContext& ctx, std::string_view kind, const std::string& id,
+                         std::string_view why) {
+  auto job = ctx.jobs.get(id);
+  if (!job) return error_response(job.status());
+  if (job->kind != kind) return error_response(not_found("no " + std::string(kind) + " " + id));
+  auto stopped = ctx.jobs.request_stop(id, std::string(why));
+  if (!stopped) return error_response(stopped.status());
+  return json_response(serve::to_json_object(*stopped));
+}
+
+}  // namespace tc::services

@@ -1,0 +1,46 @@
+// Helpers shared by the services' HTTP handlers: reading a JSON body or query parameter with a
+// clear 4xx, the 501 answer for a domain not built yet, status bodies and job listings.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/json.hpp"
+#include "serve/http_error.hpp"
+#include "serve/replica_handler.hpp"
+#include "services/common/service_context.hpp"
+
+namespace tc::services {
+
+// The request body as a JSON object. invalid_argument when it is empty, malformed (with the
+// position) or not an object; a Content-Type other than JSON is refused too.
+Result<json::object> read_json_object(const serve::Request& request);
+
+// An integer query parameter within [min, max], `fallback` when absent.
+Result<int64_t> query_int(const serve::Request& request, std::string_view name, int64_t fallback,
+                          int64_t min, int64_t max);
+
+// 501 with a JSON error naming what is not built yet.
+serve::Response not_built(std::string_view what);
+
+// The body of a service's status endpoint: its deployment's figures, the replica that answered,
+// uptime, and `limits`.
+json::object status_body(const ServiceContext& ctx, std::string_view service,
+                         const serve::ReplicaInfo& replica, json::object limits);
+
+// GET listing of the jobs of `kind` owned by `service` (query: state, limit).
+serve::Response list_jobs(const ServiceContext& ctx, std::string_view service,
+                          std::string_view kind, std::string_view collection,
+                          const serve::Request& request);
+
+// The job with the request's {id} path parameter if it is of `kind`.
+serve::Response get_job(const ServiceContext& ctx, std::string_view kind,
+                        const serve::Request& request);
+
+// Stops the job `id` if it is of `kind`: 200 with the job, 404 unknown, 409 already ended.
+serve::Response stop_job(const ServiceContext& ctx, std::string_view kind, const std::string& id,
+                         std::string_view why);
+
+}  // namespace tc::services

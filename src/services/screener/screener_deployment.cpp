@@ -1,0 +1,151 @@
+#include "services/screener/screener_deployment.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "services/common/handler_support.hpp"
+
+namespace tc::services {
+namespace {
+
+using serve::error_response;
+using serve::json_response;
+using serve::Request;
+using serve::Response;
+
+constexpr std::string_view kService = "screener";
+
+enum Route { kScreen = 1, kFilters, kStatus, kCustomFilter, kMarketOverview };
+
+bool is_filter_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+class ScreenerReplica final : public serve::ReplicaHandler {
+ public:
+  ScreenerReplica(const ServiceContext& ctx, ScreenerOptions options, serve::ReplicaInfo info)
+      : ctx_(ctx), options_(options), info_(std::move(info)) {}
+
+  Response handle(int route, const Request& request) override {
+    switch (route) {
+      case kScreen: return screen(request);
+      case kFilters: return filters();
+      case kStatus: return status();
+      case kCustomFilter: return custom_filter(request);
+      case kMarketOverview: return not_built("the market overview (it needs stored bars)");
+    }
+    return error_response(internal_error("unknown route"));
+  }
+
+ private:
+  Response screen(const Request& request) {
+    auto body = read_json_object(request);
+    if (!body) return error_response(body.status());
+    ObjectReader r(*body, "body");
+    auto expression = r.optional_string("expression", options_.max_expression_length);
+    auto filter_names = r.optional_string_array("filters", 50, 64);
+    auto universe = r.optional_string_array("universe", 10000, 32);
+    auto source = r.optional_string("source", 64);
+    auto interval = r.optional_string("interval", 8);
+    auto limit = r.optional_int("limit", 1, options_.max_results);
+    auto sort_by = r.optional_string("sort_by", 256);
+    auto descending = r.optional_bool("descending");
+    Status s = r.finish();
+    if (!s.is_ok()) return error_response(s);
+    if (!expression && (!filter_names || filter_names->empty())) {
+      return error_response(invalid_argument("body: give an 'expression' or 'filters'"));
+    }
+    if (filter_names) {
+      auto known = ctx_.catalog.filters();
+      if (!known) return error_response(known.status());
+      for (const std::string& name : *filter_names) {
+        bool found = std::any_of(known->begin(), known->end(),
+                                 [&](const auto& f) { return f.name == name; });
+        if (!found) {
+          return error_response(not_found("no filter named '" + name +
+                                          "' (GET /api/screener/filters lists them)"));
+        }
+      }
+    }
+    (void)universe;
+    (void)source;
+    (void)interval;
+    (void)limit;
+    (void)sort_by;
+    (void)descending;
+    return not_built("screening (the expression language and stored bars)");
+  }
+
+  Response filters() {
+    auto known = ctx_.catalog.filters();
+    if (!known) return error_response(known.status());
+    json::array items;
+    for (const auto& f : *known) {
+      items.push_back(json::object{{"name", f.name},
+                                   {"expression", f.expression},
+                                   {"description", f.description},
+                                   {"builtin", f.builtin}});
+    }
+    return json_response(json::object{{"count", items.size()}, {"filters", std::move(items)}});
+  }
+
+  Response status() {
+    return json_response(status_body(
+        ctx_, kService, info_,
+        json::object{
+            {"max_results", options_.max_results},
+            {"refresh_interval_s",
+             std::chrono::duration<double>(options_.refresh_interval).count()},
+            {"max_expression_length", options_.max_expression_length},
+        }));
+  }
+
+  Response custom_filter(const Request& request) {
+    auto body = read_json_object(request);
+    if (!body) return error_response(body.status());
+    ObjectReader r(*body, "body");
+    auto name = r.required_string("name", 64);
+    auto expression = r.required_string("expression", options_.max_expression_length);
+    auto description = r.optional_string("description", 1024);
+    Status s = r.finish();
+    if (!s.is_ok()) return error_response(s);
+    if (!is_filter_name(*name)) {
+      return error_response(
+          invalid_argument("body: field 'name' must be 1-64 characters of a-z, 0-9 and _"));
+    }
+    auto known = ctx_.catalog.filters();
+    if (!known) return error_response(known.status());
+    if (std::any_of(known->begin(), known->end(), [&](const auto& f) { return f.name == *name; })) {
+      return error_response(already_exists("a filter named '" + *name + "' exists"));
+    }
+    (void)description;
+    return not_built("custom filters (the expression language)");
+  }
+
+  const ServiceContext& ctx_;
+  const ScreenerOptions options_;
+  const serve::ReplicaInfo info_;
+};
+
+}  // namespace
+
+serve::DeploymentSpec make_screener_deployment(const ServiceContext& ctx, ScreenerOptions options) {
+  serve::DeploymentSpec spec;
+  spec.name = std::string(kService);
+  spec.routes = {
+      {"POST", "/api/screener/screen", kScreen, true, "Screen instruments with filters"},
+      {"GET", "/api/screener/filters", kFilters, true, "List filters"},
+      {"GET", "/api/screener/status", kStatus, false, "Service status"},
+      {"POST", "/api/screener/custom-filter", kCustomFilter, true, "Create a custom filter"},
+      {"GET", "/api/screener/market-overview", kMarketOverview, true, "Market overview"},
+  };
+  spec.make_replica = [&ctx, options](const serve::ReplicaInfo& info) {
+    return std::make_unique<ScreenerReplica>(ctx, options, info);
+  };
+  return spec;
+}
+
+}  // namespace tc::services

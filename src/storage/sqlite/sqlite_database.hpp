@@ -1,0 +1,80 @@
+// SqliteDatabase: one SQLite connection in WAL mode, and Statement, a prepared statement bound
+// by position. Errors come back as Status; nothing throws.
+// Thread-safety: not thread-safe; SqliteStore serializes access with its own mutex.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tc::storage {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  ~Statement();
+
+  // Bind by 1-based position; chainable.
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, double value);
+  Statement& bind_null(int index);
+
+  // Advances: true when a row is ready, false when done, an error status otherwise.
+  Result<bool> step();
+  // Runs to completion, for statements without rows.
+  Status run();
+  // Resets for another execution with new bindings.
+  void reset();
+
+  std::string column_text(int index) const;
+  int64_t column_int(int index) const;
+  double column_double(int index) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDatabase {
+ public:
+  // Opens or creates the database file, in WAL mode with a busy timeout.
+  // unavailable when the file cannot be opened.
+  static Result<std::unique_ptr<SqliteDatabase>> open(const std::filesystem::path& path);
+  ~SqliteDatabase();
+  SqliteDatabase(const SqliteDatabase&) = delete;
+  SqliteDatabase& operator=(const SqliteDatabase&) = delete;
+
+  // Runs one or more statements without results.
+  Status exec(std::string_view sql);
+  Result<Statement> prepare(std::string_view sql);
+  // Rows changed by the last statement.
+  int64_t changes() const;
+
+ private:
+  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
+template <typename Body>
+Status in_transaction(SqliteDatabase& db, Body&& body) {
+  TC_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
+  Status s = body();
+  if (!s.is_ok()) {
+    (void)db.exec("ROLLBACK");
+    return s;
+  }
+  return db.exec("COMMIT");
+}
+
+}  // namespace tc::storage

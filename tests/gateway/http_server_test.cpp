@@ -1,0 +1,142 @@
+#include "gateway/http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "gateway/http_client.hpp"
+#include "serve/http_error.hpp"
+#include "support/raw_http.hpp"
+
+namespace tc::gateway {
+namespace {
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void start(HttpServerOptions options = {}) {
+    options.port = 0;
+    options.io_threads = 2;
+    server_ = std::make_unique<HttpServer>(options, [this](serve::Request r,
+                                                           serve::Responder respond) {
+      if (r.path == "/later") {
+        // Answer from another thread, as the worker pool does.
+        std::thread([respond = std::move(respond)] {
+          respond(serve::json_response(json::object{{"later", true}}));
+        }).detach();
+        return;
+      }
+      json::object out{{"method", r.method}, {"path", r.path}, {"body_size", r.body.size()},
+                       {"request_id", r.request_id}};
+      for (auto& [k, v] : r.query) out[k] = v;
+      respond(serve::json_response(out));
+    });
+    ASSERT_TRUE(server_->start().is_ok());
+  }
+  uint16_t port() const { return server_->port(); }
+
+  Result<HttpResult> get(const std::string& target, serve::Fields headers = {}) {
+    HttpCall c;
+    c.port = port();
+    c.target = target;
+    c.headers = std::move(headers);
+    return http_request(c);
+  }
+
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, ServesRequestAndDecodesQuery) {
+  start();
+  auto r = get("/a%20b?x=1&y=hello%20world");
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->status, 200);
+  auto body = parse_json(r->body);
+  EXPECT_EQ(body->as_object().at("path").as_string(), "/a b");
+  EXPECT_EQ(body->as_object().at("y").as_string(), "hello world");
+  EXPECT_EQ(r->header("Content-Type"), "application/json");
+}
+
+TEST_F(HttpServerTest, EchoesValidRequestIdAndMakesOneOtherwise) {
+  start();
+  auto mine = get("/", {{"X-Request-Id", "client-42"}});
+  EXPECT_EQ(mine->header("X-Request-Id"), "client-42");
+  auto bad = get("/", {{"X-Request-Id", "has spaces and ;"}});
+  EXPECT_FALSE(bad->header("X-Request-Id").empty());
+  EXPECT_NE(bad->header("X-Request-Id"), "has spaces and ;");
+}
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  start();
+  std::string two =
+      "GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string out = testing::raw_exchange(port(), two);
+  EXPECT_NE(out.find("\"path\":\"/one\""), std::string::npos) << out;
+  EXPECT_NE(out.find("\"path\":\"/two\""), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, BodyOverLimitIs413) {
+  HttpServerOptions o;
+  o.max_body_bytes = 1024;
+  start(o);
+  std::string req = "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
+                    std::string(5000, 'a');
+  std::string out = testing::raw_exchange(port(), req);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 413")) << out;
+  EXPECT_NE(out.find("\"code\":\"payload_too_large\""), std::string::npos);
+}
+
+TEST_F(HttpServerTest, HeadersOverLimitAre431) {
+  HttpServerOptions o;
+  o.max_header_bytes = 1024;
+  start(o);
+  std::string req = "GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4000, 'a') + "\r\n\r\n";
+  std::string out = testing::raw_exchange(port(), req);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 431")) << out;
+}
+
+TEST_F(HttpServerTest, MalformedRequestIs400AndServerKeepsServing) {
+  start();
+  std::string out = testing::raw_exchange(port(), "GARBAGE\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out;
+  EXPECT_EQ(get("/still-up")->status, 200);
+}
+
+TEST_F(HttpServerTest, SlowPartialRequestGets408) {
+  HttpServerOptions o;
+  o.read_timeout = std::chrono::milliseconds(200);
+  start(o);
+  std::string out = testing::raw_exchange(port(), "GET /x HTTP/1.1\r\nHost:", 5000);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 408")) << out;
+}
+
+TEST_F(HttpServerTest, ResponderMayAnswerFromAnotherThread) {
+  start();
+  auto r = get("/later");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->body, "{\"later\":true}");
+  EXPECT_TRUE(server_->wait_idle(std::chrono::seconds(5)));
+}
+
+TEST_F(HttpServerTest, SecondServerOnSamePortFailsNamingIt) {
+  start();
+  HttpServerOptions o;
+  o.port = port();
+  HttpServer second(o, [](serve::Request, serve::Responder) {});
+  Status s = second.start();
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find(std::to_string(port())), std::string::npos) << s.message();
+}
+
+TEST_F(HttpServerTest, StopAcceptingRefusesNewConnections) {
+  start();
+  server_->stop_accepting();
+  auto r = get("/");
+  EXPECT_FALSE(r.is_ok());
+  server_->stop();
+  server_->stop();  // idempotent
+}
+
+}  // namespace
+}  // namespace tc::gateway

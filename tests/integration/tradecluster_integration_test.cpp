@@ -1,0 +1,324 @@
+// End-to-end tests of the real binary on free loopback ports.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "core/json.hpp"
+#include "support/node_process.hpp"
+
+namespace tc {
+namespace {
+
+using testing::NodeProcess;
+using testing::wait_until;
+using Env = std::map<std::string, std::string>;
+
+json::object body_of(const gateway::HttpResult& r) {
+  auto v = parse_json(r.body);
+  EXPECT_TRUE(v.is_ok() && v->is_object()) << r.body;
+  return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
+}
+
+std::string error_code(const gateway::HttpResult& r) {
+  auto b = body_of(r);
+  if (!b.contains("error")) return "";
+  return std::string(b.at("error").as_object().at("code").as_string());
+}
+
+class TradeclusterTest : public ::testing::Test {};
+
+TEST_F(TradeclusterTest, ServesEverySeedEndpoint) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  struct Case {
+    const char* method;
+    std::string target;
+    std::string body;
+    int status;
+  };
+  std::string uuid = new_uuid();
+  std::vector<Case> cases{
+      {"GET", "/health", "", 200},
+      {"POST", "/api/algorunner/run", R"({"algorithm":"sma_crossover"})", 501},
+      {"GET", "/api/algorunner/status", "", 200},
+      {"GET", "/api/algorunner/algorithms", "", 200},
+      {"POST", "/api/algorunner/stop", "{\"run_id\":\"" + uuid + "\"}", 404},
+      {"GET", "/api/algorunner/runs", "", 200},
+      {"POST", "/api/screener/screen", R"({"filters":["rsi_oversold"]})", 501},
+      {"GET", "/api/screener/filters", "", 200},
+      {"GET", "/api/screener/status", "", 200},
+      {"POST", "/api/screener/custom-filter", R"({"name":"mine","expression":"close > 1"})", 501},
+      {"GET", "/api/screener/market-overview", "", 501},
+      {"POST", "/api/tickscrawler/crawl", R"({"source":"simulator","symbols":["BTCUSDT"]})", 501},
+      {"GET", "/api/tickscrawler/sources", "", 200},
+      {"GET", "/api/tickscrawler/status", "", 200},
+      {"POST", "/api/tickscrawler/stream", R"({"source":"simulator","symbols":["BTCUSDT"]})", 501},
+      {"DELETE", "/api/tickscrawler/stream/" + uuid, "", 404},
+      {"GET", "/api/tickscrawler/historical?symbol=BTCUSDT", "", 501},
+      {"GET", "/openapi.json", "", 200},
+  };
+  for (const Case& c : cases) {
+    auto r = node.request(c.method, c.target, c.body);
+    ASSERT_TRUE(r.is_ok()) << c.target << ": " << r.status().to_string();
+    EXPECT_EQ(r->status, c.status) << c.method << " " << c.target << ": " << r->body;
+    EXPECT_EQ(r->header("Content-Type"), "application/json") << c.target;
+    EXPECT_FALSE(r->header("X-Request-Id").empty()) << c.target;
+    if (c.status >= 400) {
+      EXPECT_FALSE(error_code(*r).empty()) << c.target << ": " << r->body;
+    }
+  }
+  auto status = node.request("GET", "/api/screener/status");
+  json::object d = body_of(*status).at("deployment").as_object();
+  EXPECT_EQ(d.at("num_replicas").as_int64(), 1);
+  EXPECT_EQ(d.at("config").as_object().at("max_ongoing_requests").as_int64(), 100);
+  EXPECT_TRUE(d.at("replicas").as_array()[0].as_object().contains("health"));
+}
+
+TEST_F(TradeclusterTest, BadInputsGetClearErrors) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  auto malformed = node.request("POST", "/api/algorunner/run", "{\"algorithm\": }");
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_NE(malformed->body.find("line 1, column 15"), std::string::npos) << malformed->body;
+  auto wrong_type = node.request("POST", "/api/algorunner/run", R"({"algorithm": 7})");
+  EXPECT_EQ(wrong_type->status, 400);
+  EXPECT_NE(wrong_type->body.find("must be a string"), std::string::npos);
+  auto unknown = node.request("POST", "/api/tickscrawler/crawl",
+                              R"({"source":"simulator","symbols":["A"],"speed":2})");
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_NE(unknown->body.find("unknown field 'speed'"), std::string::npos);
+  auto huge = node.request("POST", "/api/algorunner/run", std::string(2 << 20, ' '));
+  if (huge.is_ok()) {  // else the server closed while we were still sending
+    EXPECT_EQ(huge->status, 413);
+  }
+  std::string big_header = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                           std::string(64 << 10, 'a') + "\r\n\r\n";
+  EXPECT_TRUE(testing::raw_exchange(node.port(), big_header).starts_with("HTTP/1.1 431"));
+  auto missing = node.request("GET", "/api/nothing/here");
+  EXPECT_EQ(missing->status, 404);
+  auto wrong_method = node.request("PUT", "/api/screener/screen");
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_EQ(wrong_method->header("Allow"), "POST");
+  // Nothing crashed: the node still answers.
+  EXPECT_EQ(node.request("GET", "/health")->status, 200);
+}
+
+TEST_F(TradeclusterTest, MetricsInPrometheusFormat) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  ASSERT_EQ(node.request("GET", "/api/screener/status")->status, 200);
+  auto m = node.request("GET", "/metrics");
+  ASSERT_EQ(m->status, 200);
+  EXPECT_NE(m->body.find("tc_http_requests_total{deployment=\"screener\",code=\"200\"} 1"),
+            std::string::npos)
+      << m->body;
+  EXPECT_NE(m->body.find("# TYPE tc_http_request_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(m->body.find("tc_deployment_replicas{deployment=\"algorunner\"} 1"), std::string::npos);
+  EXPECT_NE(m->body.find("tc_deployment_queued_requests"), std::string::npos);
+}
+
+TEST_F(TradeclusterTest, StatusCommandPrintsClusterAndFailsWhenUnreachable) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  auto text = node.cli({"status"});
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("algorunner"), std::string::npos);
+  EXPECT_NE(text.output.find("DEPLOYMENTS"), std::string::npos);
+  auto json_out = node.cli({"status", "--json"});
+  ASSERT_EQ(json_out.exit_code, 0);
+  auto status = parse_json(json_out.output);
+  ASSERT_TRUE(status.is_ok()) << json_out.output;
+  json::object s = status->as_object();
+  ASSERT_EQ(s.at("nodes").as_array().size(), 1u);
+  EXPECT_TRUE(s.at("nodes").as_array()[0].as_object().contains("resources"));
+  ASSERT_EQ(s.at("deployments").as_array().size(), 3u);
+  json::object d = s.at("deployments").as_array()[0].as_object();
+  for (const char* key : {"name", "num_replicas", "target_replicas", "min_replicas",
+                          "max_replicas", "replicas", "queued"}) {
+    EXPECT_TRUE(d.contains(key)) << key;
+  }
+  EXPECT_TRUE(s.at("events").is_array());
+
+  node.signal(SIGTERM);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  auto gone = node.cli({"status"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.output.find("no tradecluster node answers"), std::string::npos) << gone.output;
+}
+
+TEST_F(TradeclusterTest, InvalidSettingStopsStartupNamingVariable) {
+  NodeProcess node(Env{{"ALGORUNNER_MAX_REPLICAS", "lots"}});
+  ASSERT_TRUE(node.start(false));
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  EXPECT_EQ(node.exit_code(), 2);
+  EXPECT_NE(node.output().find("ALGORUNNER_MAX_REPLICAS"), std::string::npos) << node.output();
+}
+
+TEST_F(TradeclusterTest, DotenvFileIsRead) {
+  NodeProcess node;
+  {
+    std::ofstream env(node.dir() / ".env");
+    env << "# the seed's settings\nSCREENER_MAX_REPLICAS=3\nSCREENER_MAX_RESULTS=250\n";
+  }
+  ASSERT_TRUE(node.start()) << node.output();
+  auto status = node.request("GET", "/api/screener/status");
+  json::object b = body_of(*status);
+  EXPECT_EQ(b.at("limits").as_object().at("max_results").as_int64(), 250);
+  EXPECT_EQ(b.at("deployment").as_object().at("max_replicas").as_int64(), 3);
+}
+
+TEST_F(TradeclusterTest, SecondStartOnBusyPortFailsAtOnce) {
+  NodeProcess first;
+  ASSERT_TRUE(first.start()) << first.output();
+  auto second = testing::run_command(
+      {TC_BINARY, "start", "--port", std::to_string(first.port()), "--dashboard-port",
+       std::to_string(testing::free_port())},
+      {}, first.dir(), std::chrono::seconds(30));
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_NE(second.output.find("port " + std::to_string(first.port())), std::string::npos)
+      << second.output;
+  EXPECT_EQ(first.request("GET", "/health")->status, 200);
+}
+
+TEST_F(TradeclusterTest, SigtermDrainsInFlightRequestsAndExitsZero) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  std::atomic<int> status{0};
+  std::thread slow([&] {
+    auto r = node.request("GET", "/api/probe/sleep?ms=1000");
+    status = r.is_ok() ? r->status : -1;
+  });
+  ASSERT_TRUE(wait_until([&] {
+    auto s = node.cli({"status", "--json"});
+    return s.output.find("\"ongoing\":1") != std::string::npos;
+  }));
+  node.signal(SIGTERM);
+  slow.join();
+  EXPECT_EQ(status.load(), 200);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  EXPECT_EQ(node.exit_code(), 0) << node.output();
+  EXPECT_NE(node.output().find("event=node_stopped drained=true"), std::string::npos);
+}
+
+TEST_F(TradeclusterTest, RequestPastDeadlineGets504) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}, {"TC_REQUEST_TIMEOUT", "0.3"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  auto r = node.request("GET", "/api/probe/sleep?ms=2000");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(r->status, 504);
+  EXPECT_EQ(error_code(*r), "deadline_exceeded");
+}
+
+TEST_F(TradeclusterTest, OverloadSheds503ThenScalesUpAndDown) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"},
+                    {"TC_WORKER_THREADS", "16"},
+                    {"TC_NUM_CPUS", "4"},
+                    {"PROBE_MAX_ONGOING_REQUESTS", "2"},
+                    {"PROBE_MAX_QUEUED_REQUESTS", "2"},
+                    {"PROBE_MIN_REPLICAS", "1"},
+                    {"PROBE_MAX_REPLICAS", "3"},
+                    {"PROBE_TARGET_REQUESTS", "1"},
+                    {"PROBE_SCALE_UP_DELAY", "0.3"},
+                    {"PROBE_SCALE_DOWN_DELAY", "1"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  // More concurrent requests than replicas x max_ongoing + queue.
+  constexpr int kClients = 12;
+  std::vector<int> statuses(kClients, 0);
+  std::vector<std::string> retry_after(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      auto r = node.request("GET", "/api/probe/sleep?ms=1500", "", std::chrono::seconds(30));
+      statuses[i] = r.is_ok() ? r->status : -1;
+      if (r.is_ok()) retry_after[i] = r->header("Retry-After");
+    });
+  }
+  for (auto& c : clients) c.join();
+  int ok = 0, shed = 0;
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_TRUE(statuses[i] == 200 || statuses[i] == 503) << statuses[i];  // none lost or hung
+    if (statuses[i] == 200) ++ok;
+    if (statuses[i] == 503) {
+      ++shed;
+      EXPECT_EQ(retry_after[i], "1");
+    }
+  }
+  EXPECT_GE(ok, 4);  // 1 replica x 2 ongoing + 2 queued, at the least
+  EXPECT_GE(shed, 1);
+
+  auto probe_status = [&] {
+    auto s = node.cli({"status", "--json"});
+    auto v = parse_json(s.output);
+    json::object out;
+    if (!v.is_ok()) return out;
+    for (const auto& d : v->as_object().at("deployments").as_array()) {
+      if (d.as_object().at("name").as_string() == "probe") out = d.as_object();
+    }
+    out["events"] = v->as_object().at("events");
+    return out;
+  };
+  auto scaled_to = [&](int64_t target) {
+    json::object status = probe_status();
+    for (const auto& e : status.at("events").as_array()) {
+      const json::object& o = e.as_object();
+      if (o.at("kind").as_string() == "autoscale" && o.at("deployment").as_string() == "probe" &&
+          o.at("to").as_int64() == target) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(scaled_to(3)) << to_json(probe_status());
+  // After the load, back down to the minimum once the downscale delay has passed.
+  EXPECT_TRUE(wait_until([&] { return probe_status().at("num_replicas").as_int64() == 1; },
+                         std::chrono::seconds(20)))
+      << to_json(probe_status());
+  EXPECT_TRUE(scaled_to(1));
+}
+
+TEST_F(TradeclusterTest, CrashingHandlerIsReplacedAndServiceStaysUp) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  auto crash = node.request("POST", "/api/probe/crash", "{}");
+  EXPECT_EQ(crash->status, 500);
+  EXPECT_TRUE(wait_until([&] {
+    auto s = node.cli({"status", "--json"});
+    return s.output.find("\"kind\":\"replica_unhealthy\"") != std::string::npos &&
+           node.request("GET", "/health")->status == 200;
+  }));
+  EXPECT_EQ(node.request("GET", "/api/probe/sleep?ms=1")->status, 200);
+}
+
+TEST_F(TradeclusterTest, StopCommandStopsTheNode) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  auto stop = node.cli({"stop"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.output;
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  EXPECT_EQ(node.exit_code(), 0);
+}
+
+TEST_F(TradeclusterTest, ShutdownAndDeployCommands) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  ASSERT_EQ(node.cli({"shutdown"}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] { return node.request("GET", "/health")->status == 503; }));
+  EXPECT_EQ(node.request("GET", "/api/screener/status")->status, 503);
+  ASSERT_EQ(node.cli({"deploy"}).exit_code, 0);
+  EXPECT_TRUE(wait_until([&] { return node.request("GET", "/health")->status == 200; }));
+}
+
+TEST_F(TradeclusterTest, TokenProtectsMutatingEndpoints) {
+  NodeProcess node(Env{{"TC_API_TOKEN", "t0ken"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  EXPECT_EQ(node.request("POST", "/api/algorunner/stop", "{}")->status, 401);
+  auto authed = node.request("POST", "/api/algorunner/stop", "{}", std::chrono::seconds(5),
+                             {{"Authorization", "Bearer t0ken"}});
+  EXPECT_EQ(authed->status, 400);  // past authentication: the body is what is wrong
+  EXPECT_EQ(node.request("GET", "/api/screener/status")->status, 200);
+}
+
+}  // namespace
+}  // namespace tc

@@ -1,0 +1,362 @@
+#include "serve/deployment.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+
+#include "serve/http_error.hpp"
+
+namespace tc::serve {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Runs posted tasks only when told: calls on blocking routes stay ongoing until run_all().
+class ManualExecutor final : public Executor {
+ public:
+  void post(Task task) override {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  // Runs tasks until none are left (tasks may post more).
+  void run_all() {
+    while (true) {
+      Task t;
+      {
+        std::lock_guard lock(mu_);
+        if (tasks_.empty()) return;
+        t = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      t();
+    }
+  }
+  size_t pending() {
+    std::lock_guard lock(mu_);
+    return tasks_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<Task> tasks_;
+};
+
+enum Route { kWork = 1, kQuick, kThrow };
+
+struct Behaviour {
+  std::atomic<bool> healthy{true};
+};
+
+class TestReplica final : public ReplicaHandler {
+ public:
+  TestReplica(ReplicaInfo info, Behaviour& b) : info_(std::move(info)), b_(b) {}
+  Response handle(int route, const Request&) override {
+    if (route == kThrow) throw std::runtime_error("boom");
+    return json_response(json::object{{"replica", info_.replica_id}});
+  }
+  Status check_health() override {
+    return b_.healthy ? Status::ok() : unavailable("sick");
+  }
+
+ private:
+  ReplicaInfo info_;
+  Behaviour& b_;
+};
+
+class DeploymentTest : public ::testing::Test {
+ protected:
+  DeploymentTest() {
+    cluster::NodeInfo head;
+    head.id = "head";
+    head.total = head.available = cluster::ResourceSet::from_cpu(8, 8LL << 30);
+    EXPECT_TRUE(nodes_.add(head).is_ok());
+    config_.name = "svc";
+    config_.num_replicas = 1;
+    config_.max_ongoing_requests = 2;
+    config_.max_queued_requests = 3;
+    config_.autoscaling.min_replicas = 1;
+    config_.autoscaling.max_replicas = 1;
+    config_.autoscaling.target_ongoing_requests = 1;
+    config_.autoscaling.upscale_delay = seconds(10);
+    config_.autoscaling.downscale_delay = seconds(30);
+    config_.health_check_period = seconds(5);
+    config_.health_check_timeout = seconds(3);
+    config_.graceful_shutdown_timeout = seconds(20);
+  }
+
+  void make() {
+    DeploymentSpec spec;
+    spec.name = "svc";
+    spec.routes = {{"GET", "/work", kWork, true, ""},
+                   {"GET", "/quick", kQuick, false, ""},
+                   {"POST", "/throw", kThrow, true, ""}};
+    spec.make_replica = [this](const ReplicaInfo& info) {
+      return std::make_unique<TestReplica>(info, behaviour_);
+    };
+    deployment_ = std::make_unique<Deployment>(
+        spec, config_, DeploymentContext{clock_, executor_, nodes_, events_});
+    deployment_->deploy();
+  }
+
+  // Submits a call whose answer lands in `answers_[key]`.
+  void submit(int key, int route = kWork, Duration timeout = seconds(60)) {
+    deployment_->submit(route, Request{}, clock_.now() + timeout, [this, key](Response r) {
+      std::lock_guard lock(mu_);
+      ++answer_count_[key];
+      answers_[key] = std::move(r);
+    });
+  }
+  int status_of(int key) {
+    std::lock_guard lock(mu_);
+    return answers_.count(key) ? answers_[key].status : 0;
+  }
+  int answers_for(int key) {
+    std::lock_guard lock(mu_);
+    return answer_count_[key];
+  }
+  void tick(Duration d) {
+    clock_.advance(d);
+    deployment_->reconcile();
+  }
+  std::vector<ScalingEvent> events_of(const std::string& kind) {
+    std::vector<ScalingEvent> out;
+    for (auto& e : events_.recent(1000)) {
+      if (e.kind == kind) out.push_back(e);
+    }
+    return out;
+  }
+
+  ManualClock clock_;
+  ManualExecutor executor_;
+  cluster::NodeRegistry nodes_;
+  EventLog events_;
+  Behaviour behaviour_;
+  DeploymentConfig config_;
+  std::unique_ptr<Deployment> deployment_;
+  std::mutex mu_;
+  std::map<int, Response> answers_;
+  std::map<int, int> answer_count_;
+};
+
+TEST_F(DeploymentTest, StartsInitialReplicasOnDeploy) {
+  config_.num_replicas = 2;
+  config_.autoscaling.max_replicas = 3;
+  make();
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.num_replicas, 2);
+  EXPECT_EQ(s.target_replicas, 2);
+  EXPECT_EQ(events_of("replica_started").size(), 2u);
+}
+
+TEST_F(DeploymentTest, QuickRouteAnswersInline) {
+  make();
+  submit(1, kQuick);
+  EXPECT_EQ(status_of(1), 200);
+  EXPECT_EQ(deployment_->load(), 0);
+}
+
+TEST_F(DeploymentTest, NeverExceedsMaxOngoingThenQueuesThenRefuses) {
+  make();
+  for (int i = 1; i <= 6; ++i) submit(i);
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.ongoing, 2);  // max_ongoing_requests
+  EXPECT_EQ(s.queued, 3);   // max_queued_requests
+  EXPECT_EQ(status_of(6), 503);
+  EXPECT_EQ(find_field(answers_[6].headers, "Retry-After"), "1");
+  executor_.run_all();
+  for (int i = 1; i <= 5; ++i) EXPECT_EQ(status_of(i), 200) << i;
+  EXPECT_EQ(deployment_->load(), 0);
+  EXPECT_EQ(deployment_->status().rejected_total, 1);
+}
+
+TEST_F(DeploymentTest, QueuedCallsRunAsSlotsFree) {
+  make();
+  for (int i = 1; i <= 4; ++i) submit(i);
+  EXPECT_EQ(executor_.pending(), 2u);
+  executor_.run_all();  // each finishing call takes one from the queue
+  EXPECT_EQ(deployment_->status().queued, 0);
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(status_of(i), 200);
+}
+
+TEST_F(DeploymentTest, QueuedCallPastDeadlineGets504) {
+  make();
+  submit(1);
+  submit(2);
+  submit(3, kWork, seconds(1));  // queued
+  tick(seconds(2));
+  EXPECT_EQ(status_of(3), 504);
+  executor_.run_all();
+  EXPECT_EQ(status_of(1), 200);
+  EXPECT_EQ(answers_for(3), 1);
+  EXPECT_EQ(deployment_->status().timed_out_total, 1);
+}
+
+TEST_F(DeploymentTest, RunningCallPastDeadlineIsAnsweredOnce) {
+  make();
+  submit(1, kWork, seconds(1));
+  tick(seconds(2));
+  EXPECT_EQ(status_of(1), 504);
+  executor_.run_all();  // the handler finishes late; its answer is dropped
+  EXPECT_EQ(answers_for(1), 1);
+  EXPECT_EQ(status_of(1), 504);
+  EXPECT_EQ(deployment_->load(), 0);
+}
+
+TEST_F(DeploymentTest, SpreadsCallsOverReplicas) {
+  config_.num_replicas = 2;
+  config_.autoscaling.max_replicas = 2;
+  config_.max_ongoing_requests = 10;
+  make();
+  for (int i = 0; i < 10; ++i) submit(i);
+  DeploymentStatus s = deployment_->status();
+  ASSERT_EQ(s.replicas.size(), 2u);
+  EXPECT_GE(s.replicas[0].ongoing, 3);
+  EXPECT_GE(s.replicas[1].ongoing, 3);
+  executor_.run_all();
+}
+
+TEST_F(DeploymentTest, ScalesUpAfterDelayAndRecordsEvent) {
+  config_.autoscaling.max_replicas = 4;
+  config_.max_ongoing_requests = 10;
+  make();
+  for (int i = 0; i < 3; ++i) submit(i);  // load 3, target 1 per replica
+  tick(seconds(0));
+  tick(seconds(5));
+  EXPECT_EQ(deployment_->status().target_replicas, 1);
+  tick(seconds(5));
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.target_replicas, 3);
+  EXPECT_EQ(s.num_replicas, 3);
+  auto scaled = events_of("autoscale");
+  ASSERT_EQ(scaled.size(), 1u);
+  EXPECT_EQ(scaled[0].from, 1);
+  EXPECT_EQ(scaled[0].to, 3);
+  EXPECT_EQ(scaled[0].load, 3);
+  EXPECT_EQ(scaled[0].deployment, "svc");
+  executor_.run_all();
+}
+
+TEST_F(DeploymentTest, ScalesDownAfterDelayAndDrains) {
+  config_.num_replicas = 3;
+  config_.autoscaling.max_replicas = 3;
+  make();
+  tick(seconds(0));
+  tick(seconds(29));
+  EXPECT_EQ(deployment_->status().num_replicas, 3);
+  tick(seconds(1));
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.target_replicas, 1);
+  EXPECT_EQ(s.num_replicas, 1);
+  EXPECT_EQ(events_of("replica_stopped").size(), 2u);
+}
+
+TEST_F(DeploymentTest, DrainingReplicaFinishesItsCallsBeforeStopping) {
+  config_.num_replicas = 2;
+  config_.autoscaling.max_replicas = 2;
+  config_.max_ongoing_requests = 1;
+  make();
+  submit(1);
+  submit(2);  // one on each replica
+  deployment_->undeploy();
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.draining_replicas, 2);
+  submit(3);
+  EXPECT_EQ(status_of(3), 503);
+  executor_.run_all();
+  EXPECT_EQ(status_of(1), 200);
+  EXPECT_EQ(status_of(2), 200);
+  tick(seconds(0));
+  EXPECT_TRUE(deployment_->status().replicas.empty());
+}
+
+TEST_F(DeploymentTest, UndeployAnswersQueuedCalls) {
+  make();
+  for (int i = 1; i <= 4; ++i) submit(i);
+  deployment_->undeploy();
+  EXPECT_EQ(status_of(3), 503);
+  EXPECT_EQ(status_of(4), 503);
+  executor_.run_all();
+  EXPECT_EQ(status_of(1), 200);
+}
+
+TEST_F(DeploymentTest, ReplicaFailingThreeHealthChecksIsReplaced) {
+  make();
+  std::string first = deployment_->status().replicas[0].id;
+  behaviour_.healthy = false;
+  for (int i = 0; i < 2; ++i) {
+    tick(seconds(5));
+    executor_.run_all();
+  }
+  EXPECT_EQ(deployment_->status().replicas[0].health, "failing");
+  tick(seconds(5));
+  executor_.run_all();
+  behaviour_.healthy = true;
+  tick(seconds(0));
+  DeploymentStatus s = deployment_->status();
+  ASSERT_EQ(s.num_replicas, 1);
+  EXPECT_NE(s.replicas.back().id, first);
+  ASSERT_EQ(events_of("replica_unhealthy").size(), 1u);
+  EXPECT_EQ(events_of("replica_unhealthy")[0].replica, first);
+}
+
+TEST_F(DeploymentTest, HealthCheckTimeoutCountsAsFailure) {
+  make();
+  for (int i = 0; i < 3; ++i) {
+    tick(seconds(5));  // starts a check that never runs (not executed)
+    tick(seconds(3));  // ... and times out
+  }
+  EXPECT_EQ(events_of("replica_unhealthy").size(), 1u);
+  executor_.run_all();
+}
+
+TEST_F(DeploymentTest, ThrowingHandlerGets500AndReplicaIsReplaced) {
+  make();
+  std::string first = deployment_->status().replicas[0].id;
+  submit(1, kThrow);
+  executor_.run_all();
+  EXPECT_EQ(status_of(1), 500);
+  tick(seconds(0));
+  DeploymentStatus s = deployment_->status();
+  ASSERT_EQ(s.num_replicas, 1);
+  EXPECT_NE(s.replicas[0].id, first);
+  submit(2, kQuick);
+  EXPECT_EQ(status_of(2), 200);
+}
+
+TEST_F(DeploymentTest, ReplicaThatDoesNotFitStaysPending) {
+  cluster::NodeRegistry small;
+  cluster::NodeInfo head;
+  head.id = "head";
+  head.total = head.available = cluster::ResourceSet::from_cpu(0.5, 1LL << 30);
+  ASSERT_TRUE(small.add(head).is_ok());
+  config_.num_replicas = 3;
+  config_.autoscaling.max_replicas = 3;
+  DeploymentSpec spec;
+  spec.name = "svc";
+  spec.make_replica = [this](const ReplicaInfo& info) {
+    return std::make_unique<TestReplica>(info, behaviour_);
+  };
+  Deployment d(spec, config_, DeploymentContext{clock_, executor_, small, events_});
+  d.deploy();
+  DeploymentStatus s = d.status();
+  EXPECT_EQ(s.num_replicas, 2);  // 2 x 0.2 CPU fit in 0.5
+  EXPECT_EQ(s.pending_replicas, 1);
+  d.undeploy();
+  d.reconcile();
+}
+
+TEST_F(DeploymentTest, NotDeployedRefusesWith503) {
+  DeploymentSpec spec;
+  spec.name = "svc";
+  Deployment d(spec, config_, DeploymentContext{clock_, executor_, nodes_, events_});
+  int status = 0;
+  d.submit(kQuick, Request{}, clock_.now() + seconds(1), [&](Response r) { status = r.status; });
+  EXPECT_EQ(status, 503);
+}
+
+}  // namespace
+}  // namespace tc::serve

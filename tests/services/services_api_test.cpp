@@ -1,0 +1,199 @@
+// The three services' HTTP contracts, driven through the gateway without sockets.
+#include <gtest/gtest.h>
+
+#include "cluster/inproc_bus.hpp"
+#include "core/ids.hpp"
+#include "gateway/gateway.hpp"
+#include "services/algorunner/algorunner_deployment.hpp"
+#include "services/screener/screener_deployment.hpp"
+#include "services/tickscrawler/tickscrawler_deployment.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace tc::services {
+namespace {
+
+class ServicesApiTest : public ::testing::Test {
+ protected:
+  ServicesApiTest() : runtime_(clock_, executor_, nodes_) {
+    cluster::NodeInfo head;
+    head.id = "head";
+    head.total = head.available = cluster::ResourceSet::from_cpu(4, 1LL << 30);
+    EXPECT_TRUE(nodes_.add(head).is_ok());
+    auto store = storage::SqliteStore::open(dir_.path() / "t.db");
+    EXPECT_TRUE(store.is_ok());
+    store_ = std::move(store).value();
+    jobs_ = std::make_unique<serve::JobRegistry>(store_->jobs(), bus_, clock_);
+    ctx_ = std::make_unique<ServiceContext>(
+        ServiceContext{clock_, store_->catalog(), *jobs_, runtime_, clock_.unix_nanos()});
+    serve::DeploymentConfig c;
+    EXPECT_TRUE(runtime_.add(make_algorunner_deployment(*ctx_, {}), c).is_ok());
+    EXPECT_TRUE(runtime_.add(make_screener_deployment(*ctx_, {}), c).is_ok());
+    EXPECT_TRUE(runtime_.add(make_tickscrawler_deployment(*ctx_, {}), c).is_ok());
+    runtime_.deploy_all();
+    gateway_ = std::move(gateway::Gateway::create({}, clock_, runtime_)).value();
+  }
+
+  serve::Response call(std::string method, std::string path, std::string body = "",
+                       serve::Fields query = {}) {
+    serve::Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    r.query = std::move(query);
+    serve::Response out;
+    gateway_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
+    return out;
+  }
+  static json::object body(const serve::Response& r) {
+    auto v = parse_json(r.body);
+    EXPECT_TRUE(v.is_ok() && v->is_object()) << r.body;
+    return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
+  }
+  static std::string error_code(const serve::Response& r) {
+    return std::string(body(r).at("error").as_object().at("code").as_string());
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  InlineExecutor executor_;
+  cluster::NodeRegistry nodes_;
+  cluster::InProcBus bus_;
+  serve::ServeRuntime runtime_;
+  std::unique_ptr<storage::SqliteStore> store_;
+  std::unique_ptr<serve::JobRegistry> jobs_;
+  std::unique_ptr<ServiceContext> ctx_;
+  std::unique_ptr<gateway::Gateway> gateway_;
+};
+
+TEST_F(ServicesApiTest, StatusEndpointsReportRealFigures) {
+  for (const char* service : {"algorunner", "screener", "tickscrawler"}) {
+    serve::Response r = call("GET", std::string("/api/") + service + "/status");
+    ASSERT_EQ(r.status, 200) << service;
+    json::object b = body(r);
+    EXPECT_EQ(b.at("service").as_string(), service);
+    EXPECT_EQ(b.at("status").as_string(), "healthy");
+    json::object d = b.at("deployment").as_object();
+    EXPECT_EQ(d.at("num_replicas").as_int64(), 1);
+    EXPECT_EQ(d.at("ongoing").as_int64(), 1);  // this very request
+    EXPECT_EQ(d.at("max_replicas").as_int64(), 10);
+    EXPECT_TRUE(b.at("limits").is_object());
+  }
+}
+
+TEST_F(ServicesApiTest, AlgorithmsComeFromTheCatalog) {
+  serve::Response r = call("GET", "/api/algorunner/algorithms");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(body(r).at("count").as_int64(), 5);
+}
+
+TEST_F(ServicesApiTest, RunValidatesThenSaysNotBuilt) {
+  EXPECT_EQ(call("POST", "/api/algorunner/run", "").status, 400);
+  EXPECT_EQ(call("POST", "/api/algorunner/run", "{bad").status, 400);
+  EXPECT_EQ(call("POST", "/api/algorunner/run", "[]").status, 400);
+  EXPECT_EQ(call("POST", "/api/algorunner/run", R"({"algorithm": 5})").status, 400);
+  EXPECT_EQ(call("POST", "/api/algorunner/run", R"({"algorithm": "x", "extra": 1})").status, 400);
+  EXPECT_EQ(call("POST", "/api/algorunner/run", R"({"algorithm": "nope"})").status, 404);
+  EXPECT_EQ(call("POST", "/api/algorunner/run",
+                 R"({"algorithm": "sma_crossover", "parameters": {"fast_period": 0}})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/algorunner/run",
+                 R"({"algorithm": "sma_crossover", "start": "2024-02-01", "end": "2024-01-01"})")
+                .status,
+            400);
+  serve::Response r = call("POST", "/api/algorunner/run",
+                           R"({"algorithm": "sma_crossover", "symbols": ["BTCUSDT"]})");
+  EXPECT_EQ(r.status, 501);
+  EXPECT_EQ(error_code(r), "unimplemented");
+}
+
+TEST_F(ServicesApiTest, StopFindsRealJobs) {
+  EXPECT_EQ(call("POST", "/api/algorunner/stop", R"({"run_id": "x"})").status, 400);
+  EXPECT_EQ(call("POST", "/api/algorunner/stop", "{\"run_id\": \"" + new_uuid() + "\"}").status,
+            404);
+  auto job = jobs_->create("algorithm_run", "algorunner", json::object{}, {}, 10);
+  ASSERT_TRUE(job.is_ok());
+  serve::Response r = call("POST", "/api/algorunner/stop", "{\"run_id\": \"" + job->id + "\"}");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body(r).at("state").as_string(), "stopped");
+  EXPECT_EQ(call("POST", "/api/algorunner/stop", "{\"run_id\": \"" + job->id + "\"}").status, 409);
+  serve::Response runs = call("GET", "/api/algorunner/runs");
+  EXPECT_EQ(body(runs).at("count").as_int64(), 1);
+  EXPECT_EQ(call("GET", "/api/algorunner/runs/" + job->id).status, 200);
+  EXPECT_EQ(call("GET", "/api/algorunner/runs", "", {{"state", "bogus"}}).status, 400);
+}
+
+TEST_F(ServicesApiTest, ScreenerEndpoints) {
+  serve::Response filters = call("GET", "/api/screener/filters");
+  ASSERT_EQ(filters.status, 200);
+  EXPECT_GE(body(filters).at("count").as_int64(), 5);
+  EXPECT_EQ(call("POST", "/api/screener/screen", "{}").status, 400);
+  EXPECT_EQ(call("POST", "/api/screener/screen", R"({"filters": ["nope"]})").status, 404);
+  EXPECT_EQ(call("POST", "/api/screener/screen", R"({"expression": "rsi(close, 14) < 30", "limit": 0})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/screener/screen", R"({"filters": ["rsi_oversold"]})").status, 501);
+  std::string long_expression(5000, 'x');
+  EXPECT_EQ(call("POST", "/api/screener/screen", "{\"expression\": \"" + long_expression + "\"}")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/screener/custom-filter", R"({"name": "Bad Name", "expression": "x"})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/screener/custom-filter",
+                 R"({"name": "rsi_oversold", "expression": "close > 1"})")
+                .status,
+            409);
+  EXPECT_EQ(call("POST", "/api/screener/custom-filter",
+                 R"({"name": "mine", "expression": "close > 1"})")
+                .status,
+            501);
+  EXPECT_EQ(call("GET", "/api/screener/market-overview").status, 501);
+}
+
+TEST_F(ServicesApiTest, TickscrawlerEndpoints) {
+  serve::Response sources = call("GET", "/api/tickscrawler/sources");
+  ASSERT_EQ(sources.status, 200);
+  EXPECT_EQ(body(sources).at("count").as_int64(), 4);
+  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl", R"({"source": "simulator"})").status, 400);
+  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl", R"({"source": "nyse", "symbols": ["A"]})")
+                .status,
+            404);
+  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl",
+                 R"({"source": "simulator", "symbols": ["btc usdt"]})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl",
+                 R"({"source": "simulator", "symbols": ["BTCUSDT"], "start": "soon"})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl",
+                 R"({"source": "simulator", "symbols": ["BTCUSDT"], "start": "2024-01-01"})")
+                .status,
+            501);
+  EXPECT_EQ(call("POST", "/api/tickscrawler/stream", R"({"source": "binance", "symbols": ["BTCUSDT"]})")
+                .status,
+            501);
+  EXPECT_EQ(call("DELETE", "/api/tickscrawler/stream/not-a-uuid").status, 400);
+  EXPECT_EQ(call("DELETE", "/api/tickscrawler/stream/" + new_uuid()).status, 404);
+  EXPECT_EQ(call("GET", "/api/tickscrawler/historical").status, 400);
+  EXPECT_EQ(call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}, {"format", "xml"}})
+                .status,
+            400);
+  EXPECT_EQ(call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}}).status, 501);
+  EXPECT_EQ(body(call("GET", "/api/tickscrawler/streams")).at("count").as_int64(), 0);
+  EXPECT_EQ(body(call("GET", "/api/tickscrawler/crawls")).at("count").as_int64(), 0);
+}
+
+TEST_F(ServicesApiTest, StreamStopRefusesJobsOfOtherKinds) {
+  auto run = jobs_->create("algorithm_run", "algorunner", json::object{}, {}, 10);
+  ASSERT_TRUE(run.is_ok());
+  EXPECT_EQ(call("DELETE", "/api/tickscrawler/stream/" + run->id).status, 404);
+  auto stream = jobs_->create("stream", "tickscrawler", json::object{}, {}, 10);
+  serve::Response r = call("DELETE", "/api/tickscrawler/stream/" + stream->id);
+  EXPECT_EQ(r.status, 200);
+}
+
+}  // namespace
+}  // namespace tc::services

@@ -1,0 +1,132 @@
+// The Store conformance suite: every Store implementation must pass it. An implementation's test
+// file instantiates it with a factory:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(&make_sqlite));
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "storage/store.hpp"
+
+namespace tc::storage {
+
+// Makes an empty, migrated store; the fixture owns it for one test.
+using StoreFactory = std::unique_ptr<Store> (*)();
+
+class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override { store_ = GetParam()(); ASSERT_NE(store_, nullptr); }
+
+  static JobRecord job(const std::string& kind, int64_t created_at = 1) {
+    JobRecord j;
+    j.id = new_uuid();
+    j.kind = kind;
+    j.service = "algorunner";
+    j.params = R"({"algorithm":"sma_crossover"})";
+    j.created_at = created_at;
+    return j;
+  }
+
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreConformanceTest, CreatedJobReadsBack) {
+  JobRecord j = job("algorithm_run");
+  ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
+  auto got = store_->jobs().get(j.id);
+  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  EXPECT_EQ(got->kind, "algorithm_run");
+  EXPECT_EQ(got->params, j.params);
+  EXPECT_EQ(got->state, JobState::kPending);
+}
+
+TEST_P(StoreConformanceTest, UnknownJobIsNotFound) {
+  auto got = store_->jobs().get(new_uuid());
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, DuplicateJobIdIsRefused) {
+  JobRecord j = job("crawl");
+  ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
+  EXPECT_EQ(store_->jobs().create(j, 10).code(), StatusCode::kAlreadyExists);
+}
+
+TEST_P(StoreConformanceTest, CreateRefusesBeyondActiveLimit) {
+  ASSERT_TRUE(store_->jobs().create(job("stream"), 2).is_ok());
+  ASSERT_TRUE(store_->jobs().create(job("stream"), 2).is_ok());
+  Status third = store_->jobs().create(job("stream"), 2);
+  EXPECT_EQ(third.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(third.message().find("at most 2"), std::string::npos);
+  // Other kinds have their own limit.
+  EXPECT_TRUE(store_->jobs().create(job("crawl"), 2).is_ok());
+}
+
+TEST_P(StoreConformanceTest, ConcurrentCreatesNeverExceedLimit) {
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        if (store_->jobs().create(job("algorithm_run"), 10).is_ok()) ++created;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 10);
+  EXPECT_EQ(*store_->jobs().count_active("algorithm_run"), 10);
+}
+
+TEST_P(StoreConformanceTest, TerminalJobCannotChange) {
+  JobRecord j = job("algorithm_run");
+  ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
+  j.state = JobState::kSucceeded;
+  j.result = R"({"pnl":1})";
+  ASSERT_TRUE(store_->jobs().update(j).is_ok());
+  j.state = JobState::kRunning;
+  EXPECT_EQ(store_->jobs().update(j).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->jobs().get(j.id)->state, JobState::kSucceeded);
+  EXPECT_EQ(*store_->jobs().count_active("algorithm_run"), 0);
+}
+
+TEST_P(StoreConformanceTest, UpdateOfUnknownJobIsNotFound) {
+  EXPECT_EQ(store_->jobs().update(job("crawl")).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, ListFiltersAndOrdersNewestFirst) {
+  JobRecord a = job("crawl", 100), b = job("crawl", 200), c = job("stream", 300);
+  for (auto* j : {&a, &b, &c}) ASSERT_TRUE(store_->jobs().create(*j, 10).is_ok());
+  JobQuery q;
+  q.kind = "crawl";
+  auto listed = store_->jobs().list(q);
+  ASSERT_TRUE(listed.is_ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, b.id);
+  EXPECT_EQ((*listed)[1].id, a.id);
+  q.limit = 1;
+  EXPECT_EQ(store_->jobs().list(q)->size(), 1u);
+  JobQuery running;
+  running.state = JobState::kRunning;
+  EXPECT_TRUE(store_->jobs().list(running)->empty());
+}
+
+TEST_P(StoreConformanceTest, CatalogHasSampleData) {
+  auto algorithms = store_->catalog().algorithms();
+  ASSERT_TRUE(algorithms.is_ok());
+  EXPECT_GE(algorithms->size(), 5u);
+  auto filters = store_->catalog().filters();
+  ASSERT_TRUE(filters.is_ok());
+  EXPECT_GE(filters->size(), 5u);
+  auto sources = store_->catalog().data_sources();
+  ASSERT_TRUE(sources.is_ok());
+  std::vector<std::string> names;
+  for (const auto& s : *sources) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"binance", "csv", "replay", "simulator"}));
+}
+
+}  // namespace tc::storage

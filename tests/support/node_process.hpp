@@ -1,0 +1,181 @@
+// NodeProcess: the real tradecluster binary started on free ports in a temporary directory,
+// for integration tests. Output goes to a file in that directory; the destructor kills what is
+// left.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gateway/http_client.hpp"
+#include "support/raw_http.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+
+extern char** environ;
+
+namespace tc::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs `args` (argv[0] first) with extra environment `env`, in `cwd`, and waits for it.
+inline CommandResult run_command(const std::vector<std::string>& args,
+                                 const std::map<std::string, std::string>& env,
+                                 const std::filesystem::path& cwd,
+                                 std::chrono::seconds timeout = std::chrono::seconds(60));
+
+class NodeProcess {
+ public:
+  explicit NodeProcess(std::map<std::string, std::string> env = {},
+                       std::vector<std::string> extra_args = {})
+      : env_(std::move(env)), extra_args_(std::move(extra_args)) {
+    port_ = free_port();
+    dashboard_port_ = free_port();
+    while (dashboard_port_ == port_) dashboard_port_ = free_port();
+  }
+  ~NodeProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // Starts the binary; with `wait_ready`, waits until the control API answers.
+  bool start(bool wait_ready = true) {
+    std::vector<std::string> args{TC_BINARY, "start", "--port", std::to_string(port_),
+                                  "--dashboard-port", std::to_string(dashboard_port_)};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    pid_ = spawn(args, env_, dir_.path(), dir_.path() / "out.log");
+    if (pid_ <= 0) return false;
+    if (!wait_ready) return true;
+    return wait_until([&] { return ready() || exited(); }, std::chrono::seconds(30)) && !exited();
+  }
+
+  bool ready() {
+    gateway::HttpCall c;
+    c.port = dashboard_port_;
+    c.target = "/health";
+    c.timeout = std::chrono::seconds(1);
+    auto r = gateway::http_request(c);
+    return r.is_ok() && r->status == 200;
+  }
+
+  // True once the process has ended; its exit code is then in exit_code().
+  bool exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      pid_ = -1;
+      return true;
+    }
+    return false;
+  }
+  bool wait_exit(std::chrono::seconds timeout) {
+    return wait_until([&] { return exited(); }, timeout);
+  }
+  int exit_code() const { return exit_code_; }
+  void signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
+
+  Result<gateway::HttpResult> request(const std::string& method, const std::string& target,
+                                      const std::string& body = "",
+                                      std::chrono::seconds timeout = std::chrono::seconds(20),
+                                      serve::Fields headers = {}) {
+    gateway::HttpCall c;
+    c.port = port_;
+    c.method = method;
+    c.target = target;
+    c.body = body;
+    c.timeout = timeout;
+    c.headers = std::move(headers);
+    return gateway::http_request(c);
+  }
+
+  CommandResult cli(std::vector<std::string> args) {
+    args.insert(args.begin(), TC_BINARY);
+    args.push_back("--dashboard-port");
+    args.push_back(std::to_string(dashboard_port_));
+    return run_command(args, env_, dir_.path());
+  }
+
+  std::string output() const {
+    std::ifstream in(dir_.path() / "out.log");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  uint16_t port() const { return port_; }
+  uint16_t dashboard_port() const { return dashboard_port_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+
+  static pid_t spawn(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env,
+                     const std::filesystem::path& cwd, const std::filesystem::path& out) {
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> argv, envp;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    return rc == 0 ? pid : -1;
+  }
+
+ private:
+  TempDir dir_;
+  std::map<std::string, std::string> env_;
+  std::vector<std::string> extra_args_;
+  uint16_t port_ = 0;
+  uint16_t dashboard_port_ = 0;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+inline CommandResult run_command(const std::vector<std::string>& args,
+                                 const std::map<std::string, std::string>& env,
+                                 const std::filesystem::path& cwd, std::chrono::seconds timeout) {
+  auto out = cwd / ("cmd-" + std::to_string(getpid()) + "-" + std::to_string(rand()) + ".log");
+  pid_t pid = NodeProcess::spawn(args, env, cwd, out);
+  CommandResult result;
+  if (pid <= 0) return result;
+  int status = 0;
+  bool done = wait_until([&] { return waitpid(pid, &status, WNOHANG) == pid; }, timeout);
+  if (!done) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(out);
+  std::stringstream s;
+  s << in.rdbuf();
+  result.output = s.str();
+  return result;
+}
+
+}  // namespace tc::testing
