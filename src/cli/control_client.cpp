@@ -14,8 +14,9 @@ Result<json::value> ControlClient::call(const std::string& method,
   c.timeout = std::chrono::seconds(5);
   if (!token_.empty()) c.headers.emplace_back("Authorization", "Bearer " + token_);
   auto res = gateway::http_request(c);
-  if (!res) return unavailable("no tradecluster node answers at " + address() + ": " +
-                               res.status().message());
+  if (!res)
+    return unavailable("no tradecluster node answers at " + address() + ": " +
+                       res.status().message());
   auto body = parse_json(res->body);
   if (res->status / 100 != 2) {
     std::string message = "HTTP " + std::to_string(res->status);

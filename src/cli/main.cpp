@@ -5,17 +5,18 @@
 // Exit codes: 0 success; 1 the operation failed or the node is unreachable; 2 bad usage or
 // configuration.
 
-#include <CLI/CLI.hpp>
-#include <csignal>
-#include <cstdio>
 #include <fcntl.h>
-#include <iostream>
-#include <map>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <thread>
 
 #include "cli/control_client.hpp"
 #include "cli/status_printer.hpp"
@@ -70,7 +71,8 @@ struct ClientFlags {
 
   void add_to(CLI::App& app, bool with_json) {
     app.add_option("--host", host, "Node address (default TC_HOST or 127.0.0.1)");
-    app.add_option("--dashboard-port", port, "Control API port (default TC_DASHBOARD_PORT or 8265)");
+    app.add_option("--dashboard-port", port,
+                   "Control API port (default TC_DASHBOARD_PORT or 8265)");
     app.add_option("--token", token, "Bearer token (default TC_API_TOKEN)");
     app.add_option("--env-file", env_file, "Settings file read under the environment");
     if (with_json) app.add_flag("--json", json, "Print JSON");
@@ -215,7 +217,8 @@ int run_stop(const ClientFlags& flags) {
   }
   auto res = client->post("/api/node/stop");
   if (!res) return fail(res.status());
-  if (!wait_with_progress("draining", std::chrono::seconds(120), [&] { return !client->alive(); })) {
+  if (!wait_with_progress("draining", std::chrono::seconds(120),
+                          [&] { return !client->alive(); })) {
     return fail(tc::deadline_exceeded("the node did not stop within 120 s"));
   }
   std::cout << "tradecluster stopped\n";
@@ -259,7 +262,8 @@ int main(int argc, char** argv) {
   status_flags.add_to(*status, true);
   auto* stop = app.add_subcommand("stop", "Drain and stop the node");
   stop_flags.add_to(*stop, false);
-  auto* shutdown = app.add_subcommand("shutdown", "Stop serving (replicas drain); the node stays up");
+  auto* shutdown =
+      app.add_subcommand("shutdown", "Stop serving (replicas drain); the node stays up");
   shutdown_flags.add_to(*shutdown, false);
   auto* deploy = app.add_subcommand("deploy", "Serve the deployments again after shutdown");
   deploy_flags.add_to(*deploy, false);
@@ -285,7 +289,8 @@ int main(int argc, char** argv) {
     c.port = restart_flags.values.count("TC_DASHBOARD_PORT")
                  ? restart_flags.values["TC_DASHBOARD_PORT"]
                  : "";
-    c.token = restart_flags.values.count("TC_API_TOKEN") ? restart_flags.values["TC_API_TOKEN"] : "";
+    c.token =
+        restart_flags.values.count("TC_API_TOKEN") ? restart_flags.values["TC_API_TOKEN"] : "";
     c.env_file = restart_flags.env_file;
     if (int rc = run_stop(c); rc != 0) return rc;
     restart_flags.detach = true;

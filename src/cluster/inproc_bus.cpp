@@ -75,7 +75,9 @@ Status InProcBus::publish(std::string_view subject, std::string_view data,
   }
   // Each queue group gets the message once: the member chosen round-robin.
   std::map<std::string_view, std::vector<std::shared_ptr<Sub>>> groups;
-  auto message = [&] { return Message{std::string(subject), std::string(reply_to), std::string(data)}; };
+  auto message = [&] {
+    return Message{std::string(subject), std::string(reply_to), std::string(data)};
+  };
   for (auto& [id, sub] : subs_) {
     if (!subject_matches(sub->pattern, subject)) continue;
     if (sub->queue_group.empty()) {
@@ -142,11 +144,10 @@ Result<Message> InProcBus::request(std::string_view subject, std::string_view da
     plock.unlock();
     std::lock_guard lock(mu_);
     inboxes_.erase(inbox);
-    return deadline_exceeded("no reply on '" + std::string(subject) + "' within " +
-                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                timeout)
-                                                .count()) +
-                             " ms");
+    return deadline_exceeded(
+        "no reply on '" + std::string(subject) + "' within " +
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+        " ms");
   }
   return std::move(*pending->reply);
 }

@@ -138,8 +138,8 @@ Result<Duration> ConfigSource::get_seconds(std::string_view name, Duration fallb
   auto d = parse_double(v->text);
   auto seconds = [](Duration x) { return std::chrono::duration<double>(x).count(); };
   if (!d || *d < seconds(min) || *d > seconds(max)) {
-    return bad_value(name, *v,
-                     "seconds from " + fmt_number(seconds(min)) + " to " + fmt_number(seconds(max)));
+    return bad_value(
+        name, *v, "seconds from " + fmt_number(seconds(min)) + " to " + fmt_number(seconds(max)));
   }
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(*d));
 }
@@ -175,14 +175,22 @@ std::optional<int64_t> parse_byte_size(std::string_view text) {
   std::transform(unit.begin(), unit.end(), unit.begin(),
                  [](unsigned char c) { return std::toupper(c); });
   double scale = 0;
-  if (unit.empty() || unit == "B") scale = 1;
-  else if (unit == "KB" || unit == "K") scale = 1e3;
-  else if (unit == "MB" || unit == "M") scale = 1e6;
-  else if (unit == "GB" || unit == "G") scale = 1e9;
-  else if (unit == "KIB") scale = 1024.0;
-  else if (unit == "MIB") scale = 1024.0 * 1024;
-  else if (unit == "GIB") scale = 1024.0 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "KB" || unit == "K")
+    scale = 1e3;
+  else if (unit == "MB" || unit == "M")
+    scale = 1e6;
+  else if (unit == "GB" || unit == "G")
+    scale = 1e9;
+  else if (unit == "KIB")
+    scale = 1024.0;
+  else if (unit == "MIB")
+    scale = 1024.0 * 1024;
+  else if (unit == "GIB")
+    scale = 1024.0 * 1024 * 1024;
+  else
+    return std::nullopt;
   double bytes = *number * scale;
   if (bytes > 9e18) return std::nullopt;
   return static_cast<int64_t>(bytes);

@@ -2,9 +2,9 @@
 
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
-#include <cctype>
 #include <random>
 
 namespace tc {
@@ -70,8 +70,8 @@ std::string next_request_id() {
 bool is_valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
-              c == '-';
+    bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-';
     if (!ok) return false;
   }
   return true;

@@ -1,8 +1,8 @@
 #include "core/json.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
-#include <algorithm>
 #include <cmath>
 
 namespace tc {
@@ -54,16 +54,14 @@ const json::value* ObjectReader::find(std::string_view name, bool required) {
   return v;
 }
 
-std::optional<std::string> ObjectReader::required_string(std::string_view name,
-                                                         size_t max_length) {
+std::optional<std::string> ObjectReader::required_string(std::string_view name, size_t max_length) {
   const json::value* v = find(name, true);
   if (v == nullptr) return std::nullopt;
   known_.pop_back();
   return optional_string(name, max_length);
 }
 
-std::optional<std::string> ObjectReader::optional_string(std::string_view name,
-                                                         size_t max_length) {
+std::optional<std::string> ObjectReader::optional_string(std::string_view name, size_t max_length) {
   const json::value* v = find(name, false);
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (!v->is_string()) {
@@ -79,8 +77,7 @@ std::optional<std::string> ObjectReader::optional_string(std::string_view name,
   return std::string(s);
 }
 
-std::optional<int64_t> ObjectReader::optional_int(std::string_view name, int64_t min,
-                                                  int64_t max) {
+std::optional<int64_t> ObjectReader::optional_int(std::string_view name, int64_t min, int64_t max) {
   const json::value* v = find(name, false);
   if (v == nullptr || v->is_null()) return std::nullopt;
   std::optional<int64_t> out;
@@ -96,8 +93,7 @@ std::optional<int64_t> ObjectReader::optional_int(std::string_view name, int64_t
   return out;
 }
 
-std::optional<double> ObjectReader::optional_number(std::string_view name, double min,
-                                                    double max) {
+std::optional<double> ObjectReader::optional_number(std::string_view name, double min, double max) {
   const json::value* v = find(name, false);
   if (v == nullptr || v->is_null()) return std::nullopt;
   if (!v->is_number()) {
@@ -122,8 +118,9 @@ std::optional<bool> ObjectReader::optional_bool(std::string_view name) {
   return v->get_bool();
 }
 
-std::optional<std::vector<std::string>> ObjectReader::optional_string_array(
-    std::string_view name, size_t max_items, size_t max_length) {
+std::optional<std::vector<std::string>> ObjectReader::optional_string_array(std::string_view name,
+                                                                            size_t max_items,
+                                                                            size_t max_length) {
   const json::value* v = find(name, false);
   if (v == nullptr || v->is_null()) return std::nullopt;
   std::string field = where_ + ": field '" + std::string(name) + "'";
@@ -138,8 +135,7 @@ std::optional<std::vector<std::string>> ObjectReader::optional_string_array(
   }
   std::vector<std::string> out;
   for (const json::value& item : a) {
-    if (!item.is_string() || item.get_string().empty() ||
-        item.get_string().size() > max_length) {
+    if (!item.is_string() || item.get_string().empty() || item.get_string().size() > max_length) {
       fail(field + " must hold strings of 1 to " + std::to_string(max_length) + " characters");
       return std::nullopt;
     }

@@ -18,7 +18,7 @@ namespace tc {
 struct LogOptions {
   std::filesystem::path directory;  // empty: stderr only
   std::string file_name = "tradecluster.log";
-  std::string level = "info";       // trace, debug, info, warn, error
+  std::string level = "info";  // trace, debug, info, warn, error
   bool to_stderr = true;
 };
 

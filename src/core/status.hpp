@@ -50,7 +50,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status invalid_argument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status already_exists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status failed_precondition(std::string m) {
@@ -70,7 +72,7 @@ inline Status internal_error(std::string m) { return {StatusCode::kInternal, std
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : value_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool is_ok() const { return std::holds_alternative<T>(value_); }
@@ -94,9 +96,9 @@ class [[nodiscard]] Result {
 }  // namespace tc
 
 // Returns early from the enclosing function when `expr` (a Status) is not ok.
-#define TC_RETURN_IF_ERROR(expr)             \
-  do {                                       \
-    ::tc::Status tc_status_ = (expr);        \
+#define TC_RETURN_IF_ERROR(expr)                \
+  do {                                          \
+    ::tc::Status tc_status_ = (expr);           \
     if (!tc_status_.is_ok()) return tc_status_; \
   } while (false)
 

@@ -38,16 +38,16 @@ bool eat(std::string_view& s, char c) {
 
 Result<int64_t> parse_utc_time(std::string_view text) {
   auto bad = [&] {
-    return invalid_argument("time must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.fff]Z or Unix "
-                            "milliseconds, got '" +
-                            std::string(text.substr(0, 64)) + "'");
+    return invalid_argument(
+        "time must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.fff]Z or Unix "
+        "milliseconds, got '" +
+        std::string(text.substr(0, 64)) + "'");
   };
   if (text.empty()) return bad();
   if (text.find('-') == std::string_view::npos || text.front() == '-') {
     int64_t ms = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-    if (ec != std::errc() || ptr != text.data() + text.size() || ms < 0 ||
-        ms > 32503680000000LL) {
+    if (ec != std::errc() || ptr != text.data() + text.size() || ms < 0 || ms > 32503680000000LL) {
       return bad();
     }
     return ms * 1'000'000;

@@ -18,9 +18,8 @@ json::object resources_json(const cluster::ResourceSet& r) {
 
 }  // namespace
 
-ControlApi::ControlApi(ControlApiOptions options, const Clock& clock,
-                       serve::ServeRuntime& runtime, cluster::NodeRegistry& nodes,
-                       std::function<void()> stop_node)
+ControlApi::ControlApi(ControlApiOptions options, const Clock& clock, serve::ServeRuntime& runtime,
+                       cluster::NodeRegistry& nodes, std::function<void()> stop_node)
     : options_(std::move(options)),
       clock_(clock),
       runtime_(runtime),
@@ -75,13 +74,13 @@ json::object ControlApi::cluster_status() const {
 void ControlApi::handle(serve::Request request, serve::Responder respond) {
   gateway::RouteMatch match = routes_.match(request.method, request.path);
   if (match.kind == gateway::RouteMatch::Kind::kNotFound) {
-    return respond(error_response(404, "not_found", "no route for " + request.method + " " +
-                                                        request.path.substr(0, 200)));
+    return respond(error_response(
+        404, "not_found", "no route for " + request.method + " " + request.path.substr(0, 200)));
   }
   if (match.kind == gateway::RouteMatch::Kind::kMethodNotAllowed) {
-    serve::Response r = error_response(405, "method_not_allowed",
-                                       request.method + " is not allowed (allowed: " +
-                                           match.allow + ")");
+    serve::Response r =
+        error_response(405, "method_not_allowed",
+                       request.method + " is not allowed (allowed: " + match.allow + ")");
     r.headers.emplace_back("Allow", match.allow);
     return respond(std::move(r));
   }
@@ -91,7 +90,8 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
                                   "this request needs the header Authorization: Bearer <token>"));
   }
   switch (match.target->route_id) {
-    case kStatus: return respond(json_response(cluster_status()));
+    case kStatus:
+      return respond(json_response(cluster_status()));
     case kEvents: {
       size_t limit = 100;
       if (auto text = request.query_param("limit")) {
@@ -109,8 +109,8 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
     }
     case kShutdown:
       runtime_.undeploy_all();
-      return respond(json_response(json::object{{"status", "shutting_down"},
-                                                {"message", "deployments are draining"}}));
+      return respond(json_response(
+          json::object{{"status", "shutting_down"}, {"message", "deployments are draining"}}));
     case kDeploy:
       runtime_.deploy_all();
       return respond(json_response(json::object{{"status", "deployed"}}));
@@ -118,7 +118,8 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
       respond(json_response(json::object{{"status", "stopping"}}, 202));
       stop_node_();
       return;
-    case kHealth: return respond(json_response(json::object{{"status", "alive"}}));
+    case kHealth:
+      return respond(json_response(json::object{{"status", "alive"}}));
     default:
       return respond(json_response(json::object{
           {"name", "tradecluster control API"},

@@ -24,8 +24,8 @@ namespace tc::dashboard {
 
 struct ControlApiOptions {
   std::string node_id = "head";
-  std::string api_token;  // empty: no authentication for POSTs
-  int64_t started_at = 0;  // UTC nanoseconds
+  std::string api_token;        // empty: no authentication for POSTs
+  int64_t started_at = 0;       // UTC nanoseconds
   std::string gateway_address;  // host:port of the API, for status
   std::string store_backend;
 };

@@ -51,15 +51,18 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, const C
                                                  {"4XX", error_schema_ref()},
                                                  {"5XX", error_schema_ref()}}}};
       if (r.pattern.find("{id}") != std::string::npos) {
-        op["parameters"] = json::array{json::object{
-            {"name", "id"}, {"in", "path"}, {"required", true},
-            {"schema", json::object{{"type", "string"}, {"format", "uuid"}}}}};
+        op["parameters"] = json::array{
+            json::object{{"name", "id"},
+                         {"in", "path"},
+                         {"required", true},
+                         {"schema", json::object{{"type", "string"}, {"format", "uuid"}}}}};
       }
       if (r.method == "POST") {
         op["requestBody"] = json::object{
             {"required", true},
-            {"content", json::object{{"application/json",
-                                      json::object{{"schema", json::object{{"type", "object"}}}}}}}};
+            {"content",
+             json::object{{"application/json",
+                           json::object{{"schema", json::object{{"type", "object"}}}}}}}};
       }
       paths[r.pattern].emplace_object()[lower(r.method)] = std::move(op);
     }
@@ -69,15 +72,16 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, const C
   TC_RETURN_IF_ERROR(g->routes_.add("GET", "/metrics", {"", kMetrics, own}));
   TC_RETURN_IF_ERROR(g->routes_.add("GET", "/openapi.json", {"", kOpenApi, own}));
   TC_RETURN_IF_ERROR(g->routes_.add("GET", "/", {"", kRoot, own}));
-  paths["/health"].emplace_object()["get"] =
-      json::object{{"summary", "Health of every deployment (503 when one has no healthy replica)"},
-                   {"responses", json::object{{"200", json::object{{"description", "OK"}}},
-                                              {"503", error_schema_ref()}}}};
+  paths["/health"].emplace_object()["get"] = json::object{
+      {"summary", "Health of every deployment (503 when one has no healthy replica)"},
+      {"responses",
+       json::object{{"200", json::object{{"description", "OK"}}}, {"503", error_schema_ref()}}}};
   paths["/metrics"].emplace_object()["get"] =
       json::object{{"summary", "Prometheus metrics"},
                    {"responses", json::object{{"200", json::object{{"description", "OK"}}}}}};
   json::object string_type{{"type", "string"}};
-  json::object error_fields{{"code", string_type}, {"message", string_type}, {"details", json::object{}}};
+  json::object error_fields{
+      {"code", string_type}, {"message", string_type}, {"details", json::object{}}};
   json::object error_object{{"type", "object"}, {"properties", std::move(error_fields)}};
   json::object error_schema{{"type", "object"},
                             {"properties", json::object{{"error", std::move(error_object)}}}};
@@ -102,20 +106,22 @@ void Gateway::handle(Request request, serve::Responder respond) {
     respond(std::move(r));
   };
   if (match.kind == RouteMatch::Kind::kNotFound) {
-    return reply_own(error_response(404, "not_found", "no route for " + request.method + " " +
-                                                          request.path.substr(0, 200)));
+    return reply_own(error_response(
+        404, "not_found", "no route for " + request.method + " " + request.path.substr(0, 200)));
   }
   if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
-    Response r = error_response(405, "method_not_allowed",
-                                request.method + " is not allowed on " +
-                                    request.path.substr(0, 200) + " (allowed: " + match.allow + ")");
+    Response r =
+        error_response(405, "method_not_allowed",
+                       request.method + " is not allowed on " + request.path.substr(0, 200) +
+                           " (allowed: " + match.allow + ")");
     r.headers.emplace_back("Allow", match.allow);
     return reply_own(std::move(r));
   }
   const RouteTarget& target = *match.target;
   if (target.deployment.empty()) {
     switch (target.route_id) {
-      case kHealth: return reply_own(health());
+      case kHealth:
+        return reply_own(health());
       case kMetrics: {
         Response r;
         r.content_type = "text/plain; version=0.0.4";

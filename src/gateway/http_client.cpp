@@ -1,11 +1,12 @@
 #include "gateway/http_client.hpp"
 
+#include <strings.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <strings.h>
 
 namespace tc::gateway {
 
@@ -61,9 +62,7 @@ Result<HttpResult> http_request(const HttpCall& call) {
         return;
       }
       stage = "read";
-      http::async_read(stream, buffer, parser, [&](beast::error_code re, size_t) {
-        failure = re;
-      });
+      http::async_read(stream, buffer, parser, [&](beast::error_code re, size_t) { failure = re; });
     });
   });
   ioc.run();

@@ -1,5 +1,7 @@
 #include "gateway/http_server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,7 +14,6 @@
 #include <future>
 #include <mutex>
 #include <optional>
-#include <spdlog/spdlog.h>
 #include <thread>
 #include <vector>
 
@@ -71,12 +72,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     if (buffer_.size() > 0) return read_request();
     stream_.expires_after(server_.options.idle_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(8192), [self = shared_from_this()](beast::error_code ec, size_t n) {
-          if (ec) return self->close();
-          self->buffer_.commit(n);
-          self->read_request();
-        });
+    stream_.async_read_some(buffer_.prepare(8192),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_request();
+                            });
   }
 
   void read_request() {
@@ -143,27 +144,27 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read_error(beast::error_code ec) {
     if (timed_out_) {
       keep_alive_ = false;
-      return write(serve::error_response(408, "request_timeout",
-                                         "the request did not arrive in time"),
-                   false);
+      return write(
+          serve::error_response(408, "request_timeout", "the request did not arrive in time"),
+          false);
     }
     if (ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
       return close();
     }
     keep_alive_ = false;
     if (ec == http::error::body_limit) {
-      return write(serve::error_response(413, "payload_too_large",
-                                         "request body exceeds " +
-                                             std::to_string(server_.options.max_body_bytes) +
-                                             " bytes"),
-                   false);
+      return write(
+          serve::error_response(
+              413, "payload_too_large",
+              "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes"),
+          false);
     }
     if (ec == http::error::header_limit) {
-      return write(serve::error_response(431, "headers_too_large",
-                                         "request headers exceed " +
-                                             std::to_string(server_.options.max_header_bytes) +
-                                             " bytes"),
-                   false);
+      return write(
+          serve::error_response(431, "headers_too_large",
+                                "request headers exceed " +
+                                    std::to_string(server_.options.max_header_bytes) + " bytes"),
+          false);
     }
     write(serve::error_response(400, "invalid_argument", "malformed HTTP request: " + ec.message()),
           false);

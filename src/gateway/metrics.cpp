@@ -36,7 +36,8 @@ std::string Metrics::render(const serve::ServeRuntime& runtime) const {
     for (size_t code = 0; code < series_[i]->by_status.size(); ++code) {
       uint64_t n = series_[i]->by_status[code].load(std::memory_order_relaxed);
       if (n == 0) continue;
-      line("tc_http_requests_total{{deployment=\"{}\",code=\"{}\"}} {}\n", names_[i], code + 100, n);
+      line("tc_http_requests_total{{deployment=\"{}\",code=\"{}\"}} {}\n", names_[i], code + 100,
+           n);
     }
   }
   line("# HELP tc_http_request_duration_seconds Time from a request's arrival to its answer.\n");
@@ -47,8 +48,8 @@ std::string Metrics::render(const serve::ServeRuntime& runtime) const {
     for (size_t b = 0; b <= kBuckets.size(); ++b) {
       cumulative += s.buckets[b].load(std::memory_order_relaxed);
       std::string le = b < kBuckets.size() ? fmt::format("{}", kBuckets[b]) : "+Inf";
-      line("tc_http_request_duration_seconds_bucket{{deployment=\"{}\",le=\"{}\"}} {}\n",
-           names_[i], le, cumulative);
+      line("tc_http_request_duration_seconds_bucket{{deployment=\"{}\",le=\"{}\"}} {}\n", names_[i],
+           le, cumulative);
     }
     line("tc_http_request_duration_seconds_sum{{deployment=\"{}\"}} {}\n", names_[i],
          static_cast<double>(s.latency_sum_ns.load(std::memory_order_relaxed)) / 1e9);

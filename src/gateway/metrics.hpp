@@ -31,11 +31,10 @@ class Metrics {
   std::string render(const serve::ServeRuntime& runtime) const;
 
  private:
-  static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                   0.05,   0.1,   0.25,   0.5,   1,    2.5,
-                                                   5,      10};
+  static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                   0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   struct Series {
-    std::array<std::atomic<uint64_t>, 600> by_status{};  // index: HTTP status - 100
+    std::array<std::atomic<uint64_t>, 600> by_status{};                // index: HTTP status - 100
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};  // last: +Inf
     std::atomic<uint64_t> latency_sum_ns{0};
     std::atomic<uint64_t> count{0};

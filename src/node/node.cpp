@@ -62,20 +62,22 @@ Status Node::start() {
   p.bus = std::make_unique<cluster::InProcBus>();
 
   cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
-  TC_RETURN_IF_ERROR(p.nodes.add(cluster::NodeInfo{"head", s.host + ":" + std::to_string(s.dashboard_port),
-                                                   true, true, total, total, p.started_at}));
+  TC_RETURN_IF_ERROR(
+      p.nodes.add(cluster::NodeInfo{"head", s.host + ":" + std::to_string(s.dashboard_port), true,
+                                    true, total, total, p.started_at}));
   // The gateway is the seed's router deployment: it holds its logical resources on the head.
   cluster::ResourceSet router = cluster::ResourceSet::from_cpu(s.router_cpus, 64LL << 20);
   if (!p.nodes.reserve(router)) {
-    spdlog::warn("event=router_unplaced reason=\"--num-cpus {} leaves no room for the router's {} CPU\"",
-                 s.num_cpus, s.router_cpus);
+    spdlog::warn(
+        "event=router_unplaced reason=\"--num-cpus {} leaves no room for the router's {} CPU\"",
+        s.num_cpus, s.router_cpus);
   }
 
   p.workers = std::make_unique<ThreadPool>(s.worker_threads);
   p.runtime = std::make_unique<serve::ServeRuntime>(p.clock, *p.workers, p.nodes, s.control_period);
   p.jobs = std::make_unique<serve::JobRegistry>(p.store->jobs(), *p.bus, p.clock);
-  p.services = std::make_unique<services::ServiceContext>(services::ServiceContext{
-      p.clock, p.store->catalog(), *p.jobs, *p.runtime, p.started_at});
+  p.services = std::make_unique<services::ServiceContext>(
+      services::ServiceContext{p.clock, p.store->catalog(), *p.jobs, *p.runtime, p.started_at});
   TC_RETURN_IF_ERROR(p.runtime->add(
       services::make_algorunner_deployment(*p.services, s.algorunner_options), s.algorunner));
   TC_RETURN_IF_ERROR(p.runtime->add(
@@ -104,8 +106,8 @@ Status Node::start() {
   control_options.started_at = p.started_at;
   control_options.gateway_address = s.host + ":" + std::to_string(p.api_server->port());
   control_options.store_backend = p.store->backend();
-  p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime,
-                                                      p.nodes, [this] { request_stop(); });
+  p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime, p.nodes,
+                                                      [this] { request_stop(); });
   gateway::HttpServerOptions control_server_options;
   control_server_options.name = "control";
   control_server_options.host = s.host;
@@ -124,14 +126,16 @@ Status Node::start() {
                s.worker_threads);
   if (s.exposed()) {
     if (s.api_token.empty()) {
-      spdlog::warn("event=insecure WARNING: the API listens on {} beyond loopback with no "
-                   "TC_API_TOKEN: anyone who can reach it can run and stop algorithms",
-                   s.host);
+      spdlog::warn(
+          "event=insecure WARNING: the API listens on {} beyond loopback with no "
+          "TC_API_TOKEN: anyone who can reach it can run and stop algorithms",
+          s.host);
     }
     if (s.seed_default_passwords) {
-      spdlog::warn("event=insecure WARNING: the API listens on {} beyond loopback while "
-                   "POSTGRES_PASSWORD or REDIS_PASSWORD is the seed's published default",
-                   s.host);
+      spdlog::warn(
+          "event=insecure WARNING: the API listens on {} beyond loopback while "
+          "POSTGRES_PASSWORD or REDIS_PASSWORD is the seed's published default",
+          s.host);
     }
   }
   return Status::ok();

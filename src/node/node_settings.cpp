@@ -1,7 +1,8 @@
 #include "node/node_settings.hpp"
 
-#include <thread>
 #include <unistd.h>
+
+#include <thread>
 
 namespace tc::node {
 
@@ -42,8 +43,8 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   TC_ASSIGN_OR_RETURN(s.probe_deployment, source.get_bool("TC_PROBE_DEPLOYMENT", false));
   auto postgres = source.find("POSTGRES_PASSWORD");
   auto redis = source.find("REDIS_PASSWORD");
-  s.seed_default_passwords = (postgres && postgres->text == "raypassword") ||
-                             (redis && redis->text == "redispassword");
+  s.seed_default_passwords =
+      (postgres && postgres->text == "raypassword") || (redis && redis->text == "redispassword");
   if (s.port != 0 && s.port == s.dashboard_port) {
     return invalid_argument("TC_PORT and TC_DASHBOARD_PORT are both " + std::to_string(s.port));
   }
@@ -53,7 +54,8 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
                             s.log_level + "'");
   }
 
-  TC_ASSIGN_OR_RETURN(s.algorunner, serve::load_deployment_config("algorunner", "ALGORUNNER", source));
+  TC_ASSIGN_OR_RETURN(s.algorunner,
+                      serve::load_deployment_config("algorunner", "ALGORUNNER", source));
   TC_ASSIGN_OR_RETURN(s.screener, serve::load_deployment_config("screener", "SCREENER", source));
   TC_ASSIGN_OR_RETURN(s.tickscrawler,
                       serve::load_deployment_config("tickscrawler", "TICKSCRAWLER", source));

@@ -17,23 +17,23 @@
 namespace tc::node {
 
 struct NodeSettings {
-  std::string host = "127.0.0.1";       // TC_HOST
-  uint16_t port = 8000;                 // TC_PORT
-  uint16_t dashboard_port = 8265;       // TC_DASHBOARD_PORT
+  std::string host = "127.0.0.1";           // TC_HOST
+  uint16_t port = 8000;                     // TC_PORT
+  uint16_t dashboard_port = 8265;           // TC_DASHBOARD_PORT
   std::filesystem::path data_dir = "data";  // TC_DATA_DIR
   std::filesystem::path log_dir = "logs";   // TC_LOG_DIR
-  std::string log_level = "info";       // TC_LOG_LEVEL
-  double num_cpus = 1;                  // TC_NUM_CPUS, default: the machine's cores
-  int64_t memory_bytes = 0;             // TC_MEMORY, default: the machine's memory
+  std::string log_level = "info";           // TC_LOG_LEVEL
+  double num_cpus = 1;                      // TC_NUM_CPUS, default: the machine's cores
+  int64_t memory_bytes = 0;                 // TC_MEMORY, default: the machine's memory
   int64_t object_store_memory = 1LL << 30;  // TC_OBJECT_STORE_MEMORY: the node's cache
-  int io_threads = 1;                   // TC_IO_THREADS, default: the machine's cores
-  int worker_threads = 4;               // TC_WORKER_THREADS
-  Duration request_timeout = std::chrono::seconds(60);  // TC_REQUEST_TIMEOUT
-  Duration drain_timeout = std::chrono::seconds(30);    // TC_DRAIN_TIMEOUT
+  int io_threads = 1;                       // TC_IO_THREADS, default: the machine's cores
+  int worker_threads = 4;                   // TC_WORKER_THREADS
+  Duration request_timeout = std::chrono::seconds(60);       // TC_REQUEST_TIMEOUT
+  Duration drain_timeout = std::chrono::seconds(30);         // TC_DRAIN_TIMEOUT
   Duration control_period = std::chrono::milliseconds(100);  // TC_CONTROL_PERIOD
-  std::string api_token;                // TC_API_TOKEN
-  double router_cpus = 0.3;             // the gateway's logical CPU, as the seed's router
-  bool probe_deployment = false;        // TC_PROBE_DEPLOYMENT
+  std::string api_token;                                     // TC_API_TOKEN
+  double router_cpus = 0.3;       // the gateway's logical CPU, as the seed's router
+  bool probe_deployment = false;  // TC_PROBE_DEPLOYMENT
   // POSTGRES_PASSWORD or REDIS_PASSWORD is set to the seed's published default.
   bool seed_default_passwords = false;
 

@@ -1,8 +1,9 @@
 #include "serve/deployment.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
-#include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
 #include "serve/http_error.hpp"
@@ -16,9 +17,12 @@ enum class ReplicaState { kPending, kRunning, kDraining };
 
 const char* state_name(ReplicaState s) {
   switch (s) {
-    case ReplicaState::kPending: return "pending";
-    case ReplicaState::kRunning: return "running";
-    case ReplicaState::kDraining: return "draining";
+    case ReplicaState::kPending:
+      return "pending";
+    case ReplicaState::kRunning:
+      return "running";
+    case ReplicaState::kDraining:
+      return "draining";
   }
   return "unknown";
 }
@@ -60,7 +64,8 @@ Deployment::Deployment(DeploymentSpec spec, DeploymentConfig config, DeploymentC
       config_(std::move(config)),
       ctx_(context),
       policy_(config_.autoscaling),
-      router_(std::hash<std::string>{}(spec_.name) ^ static_cast<uint64_t>(ctx_.clock.unix_nanos())) {
+      router_(std::hash<std::string>{}(spec_.name) ^
+              static_cast<uint64_t>(ctx_.clock.unix_nanos())) {
   for (const RouteSpec& r : spec_.routes) blocking_[r.id] = r.blocking;
 }
 
@@ -100,11 +105,11 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
       queue_.push_back(call);
     } else {
       ++rejected_total_;
-      refusal = error_response(
-          503, "unavailable",
-          "deployment " + spec_.name + " is at capacity: every replica has " +
-              std::to_string(config_.max_ongoing_requests) + " requests ongoing and " +
-              std::to_string(queue_.size()) + " more are queued");
+      refusal = error_response(503, "unavailable",
+                               "deployment " + spec_.name + " is at capacity: every replica has " +
+                                   std::to_string(config_.max_ongoing_requests) +
+                                   " requests ongoing and " + std::to_string(queue_.size()) +
+                                   " more are queued");
     }
   }
   if (refusal) {
@@ -117,7 +122,8 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
 std::optional<size_t> Deployment::pick_locked(std::optional<size_t> exclude) {
   loads_.clear();
   for (const auto& r : replicas_) {
-    loads_.push_back({r->ongoing, config_.max_ongoing_requests, r->state == ReplicaState::kRunning});
+    loads_.push_back(
+        {r->ongoing, config_.max_ongoing_requests, r->state == ReplicaState::kRunning});
   }
   return router_.choose(loads_, exclude);
 }
@@ -141,8 +147,8 @@ void Deployment::run(const Dispatch& dispatch) {
     finish(dispatch, std::move(response), false, {});
   } catch (const std::exception& e) {
     finish(dispatch,
-           error_response(500, "internal", "replica " + replica->id + " failed: " + e.what()),
-           true, e.what());
+           error_response(500, "internal", "replica " + replica->id + " failed: " + e.what()), true,
+           e.what());
   } catch (...) {
     finish(dispatch, error_response(500, "internal", "replica " + replica->id + " failed"), true,
            "unknown exception");
@@ -215,8 +221,9 @@ void Deployment::reconcile() {
     take_queued_locked(next);
   }
   for (auto& call : expired) {
-    call->answer(error_response(504, "deadline_exceeded",
-                                "request to " + spec_.name + " did not finish within its deadline"));
+    call->answer(
+        error_response(504, "deadline_exceeded",
+                       "request to " + spec_.name + " did not finish within its deadline"));
   }
   for (auto& [replica, generation] : checks) {
     ctx_.workers.post([this, replica, generation] {
@@ -313,16 +320,16 @@ void Deployment::reconcile_replicas_locked(TimePoint now) {
   }
   // Beyond the target: drop pending replicas first (newest first), then drain the least busy.
   for (int excess = live() - target_; excess > 0; --excess) {
-    auto pending = std::find_if(replicas_.rbegin(), replicas_.rend(), [](const auto& r) {
-      return r->state == ReplicaState::kPending;
-    });
+    auto pending = std::find_if(replicas_.rbegin(), replicas_.rend(),
+                                [](const auto& r) { return r->state == ReplicaState::kPending; });
     if (pending != replicas_.rend()) {
       replicas_.erase(std::next(pending).base());
       continue;
     }
     Replica* idlest = nullptr;
     for (auto& r : replicas_) {
-      if (r->state == ReplicaState::kRunning && (idlest == nullptr || r->ongoing < idlest->ongoing)) {
+      if (r->state == ReplicaState::kRunning &&
+          (idlest == nullptr || r->ongoing < idlest->ongoing)) {
         idlest = r.get();
       }
     }
@@ -353,8 +360,9 @@ void Deployment::reconcile_replicas_locked(TimePoint now) {
     if (r.state == ReplicaState::kDraining && (r.ongoing == 0 || now >= r.drain_deadline)) {
       ctx_.nodes.release(r.node, config_.resources);
       add_event_locked("replica_stopped", &r,
-                       r.ongoing == 0 ? "drained" : "graceful shutdown timeout with " +
-                                                        std::to_string(r.ongoing) + " ongoing");
+                       r.ongoing == 0 ? "drained"
+                                      : "graceful shutdown timeout with " +
+                                            std::to_string(r.ongoing) + " ongoing");
       it = replicas_.erase(it);
     } else {
       ++it;
@@ -417,9 +425,7 @@ DeploymentStatus Deployment::status() const {
     rs.node = r->node;
     rs.state = state_name(r->state);
     rs.ongoing = r->ongoing;
-    rs.health = r->unhealthy                  ? "unhealthy"
-                : r->consecutive_failures > 0 ? "failing"
-                                              : "healthy";
+    rs.health = r->unhealthy ? "unhealthy" : r->consecutive_failures > 0 ? "failing" : "healthy";
     rs.consecutive_health_failures = r->consecutive_failures;
     rs.handled = r->handled;
     rs.started_at = r->started_at;

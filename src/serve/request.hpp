@@ -22,12 +22,12 @@ inline std::optional<std::string_view> find_field(const Fields& fields, std::str
 }
 
 struct Request {
-  std::string method;        // "GET", "POST", ...
-  std::string path;          // decoded path without the query
-  Fields query;              // decoded query parameters in order
-  Fields path_params;        // captured by the route pattern: {"id", "..."}
-  std::string content_type;  // as sent, may be empty
-  std::string authorization; // the Authorization header, may be empty
+  std::string method;         // "GET", "POST", ...
+  std::string path;           // decoded path without the query
+  Fields query;               // decoded query parameters in order
+  Fields path_params;         // captured by the route pattern: {"id", "..."}
+  std::string content_type;   // as sent, may be empty
+  std::string authorization;  // the Authorization header, may be empty
   std::string body;
   std::string request_id;
 

@@ -25,7 +25,9 @@ json::object to_json_object(const DeploymentStatus& s) {
   return json::object{
       {"name", s.name},
       {"deployed", s.deployed},
-      {"status", !s.deployed ? "stopped" : s.healthy_replicas > 0 ? "healthy" : "unhealthy"},
+      {"status", !s.deployed              ? "stopped"
+                 : s.healthy_replicas > 0 ? "healthy"
+                                          : "unhealthy"},
       {"num_replicas", s.num_replicas},
       {"target_replicas", s.target_replicas},
       {"pending_replicas", s.pending_replicas},

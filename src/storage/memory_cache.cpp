@@ -22,7 +22,8 @@ void MemoryCache::put(const std::string& key, std::string value, Duration ttl) {
   std::lock_guard lock(mu_);
   if (auto it = index_.find(key); it != index_.end()) erase_locked(it->second);
   if (bytes > capacity_bytes_) return;  // larger than the whole cache: never stored
-  while (size_bytes_ + bytes > capacity_bytes_ && !lru_.empty()) erase_locked(std::prev(lru_.end()));
+  while (size_bytes_ + bytes > capacity_bytes_ && !lru_.empty())
+    erase_locked(std::prev(lru_.end()));
   TimePoint expires = ttl.count() > 0 ? clock_.now() + ttl : TimePoint::max();
   lru_.push_front(Entry{key, std::move(value), expires});
   index_[key] = lru_.begin();

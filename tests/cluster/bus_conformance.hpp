@@ -20,7 +20,10 @@ using BusFactory = std::unique_ptr<Bus> (*)();
 
 class BusConformanceTest : public ::testing::TestWithParam<BusFactory> {
  protected:
-  void SetUp() override { bus_ = GetParam()(); ASSERT_NE(bus_, nullptr); }
+  void SetUp() override {
+    bus_ = GetParam()();
+    ASSERT_NE(bus_, nullptr);
+  }
   std::unique_ptr<Bus> bus_;
 };
 
@@ -92,9 +95,8 @@ TEST_P(BusConformanceTest, RequestTimesOutWhenNobodyReplies) {
 }
 
 TEST_P(BusConformanceTest, HandlerMayMakeRequests) {
-  auto inner = bus_->subscribe("tc.v1.inner", "", [&](const Message& m) {
-    (void)bus_->publish(m.reply_to, "inner");
-  });
+  auto inner = bus_->subscribe("tc.v1.inner", "",
+                               [&](const Message& m) { (void)bus_->publish(m.reply_to, "inner"); });
   auto outer = bus_->subscribe("tc.v1.outer", "", [&](const Message& m) {
     auto r = bus_->request("tc.v1.inner", "", std::chrono::seconds(2));
     (void)bus_->publish(m.reply_to, r.is_ok() ? "outer+" + r->data : "failed");

@@ -8,7 +8,8 @@ namespace {
 TEST(TimeParseTest, ParsesDatesTimesAndMilliseconds) {
   EXPECT_EQ(*parse_utc_time("1970-01-01"), 0);
   EXPECT_EQ(*parse_utc_time("2024-01-31"), 1706659200LL * 1'000'000'000);
-  EXPECT_EQ(*parse_utc_time("2024-01-31T09:30:00Z"), (1706659200LL + 9 * 3600 + 1800) * 1'000'000'000);
+  EXPECT_EQ(*parse_utc_time("2024-01-31T09:30:00Z"),
+            (1706659200LL + 9 * 3600 + 1800) * 1'000'000'000);
   EXPECT_EQ(*parse_utc_time("2024-01-31T09:30:00.25Z"),
             (1706659200LL + 9 * 3600 + 1800) * 1'000'000'000 + 250'000'000);
   EXPECT_EQ(*parse_utc_time("1706659200000"), 1706659200LL * 1'000'000'000);

@@ -16,20 +16,22 @@ class HttpServerTest : public ::testing::Test {
   void start(HttpServerOptions options = {}) {
     options.port = 0;
     options.io_threads = 2;
-    server_ = std::make_unique<HttpServer>(options, [this](serve::Request r,
-                                                           serve::Responder respond) {
-      if (r.path == "/later") {
-        // Answer from another thread, as the worker pool does.
-        std::thread([respond = std::move(respond)] {
-          respond(serve::json_response(json::object{{"later", true}}));
-        }).detach();
-        return;
-      }
-      json::object out{{"method", r.method}, {"path", r.path}, {"body_size", r.body.size()},
-                       {"request_id", r.request_id}};
-      for (auto& [k, v] : r.query) out[k] = v;
-      respond(serve::json_response(out));
-    });
+    server_ =
+        std::make_unique<HttpServer>(options, [this](serve::Request r, serve::Responder respond) {
+          if (r.path == "/later") {
+            // Answer from another thread, as the worker pool does.
+            std::thread([respond = std::move(respond)] {
+              respond(serve::json_response(json::object{{"later", true}}));
+            }).detach();
+            return;
+          }
+          json::object out{{"method", r.method},
+                           {"path", r.path},
+                           {"body_size", r.body.size()},
+                           {"request_id", r.request_id}};
+          for (auto& [k, v] : r.query) out[k] = v;
+          respond(serve::json_response(out));
+        });
     ASSERT_TRUE(server_->start().is_ok());
   }
   uint16_t port() const { return server_->port(); }
@@ -79,8 +81,8 @@ TEST_F(HttpServerTest, BodyOverLimitIs413) {
   HttpServerOptions o;
   o.max_body_bytes = 1024;
   start(o);
-  std::string req = "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
-                    std::string(5000, 'a');
+  std::string req =
+      "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'a');
   std::string out = testing::raw_exchange(port(), req);
   EXPECT_TRUE(out.starts_with("HTTP/1.1 413")) << out;
   EXPECT_NE(out.find("\"code\":\"payload_too_large\""), std::string::npos);

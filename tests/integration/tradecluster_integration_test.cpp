@@ -93,8 +93,8 @@ TEST_F(TradeclusterTest, BadInputsGetClearErrors) {
   if (huge.is_ok()) {  // else the server closed while we were still sending
     EXPECT_EQ(huge->status, 413);
   }
-  std::string big_header = "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                           std::string(64 << 10, 'a') + "\r\n\r\n";
+  std::string big_header =
+      "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 << 10, 'a') + "\r\n\r\n";
   EXPECT_TRUE(testing::raw_exchange(node.port(), big_header).starts_with("HTTP/1.1 431"));
   auto missing = node.request("GET", "/api/nothing/here");
   EXPECT_EQ(missing->status, 404);
@@ -135,8 +135,8 @@ TEST_F(TradeclusterTest, StatusCommandPrintsClusterAndFailsWhenUnreachable) {
   EXPECT_TRUE(s.at("nodes").as_array()[0].as_object().contains("resources"));
   ASSERT_EQ(s.at("deployments").as_array().size(), 3u);
   json::object d = s.at("deployments").as_array()[0].as_object();
-  for (const char* key : {"name", "num_replicas", "target_replicas", "min_replicas",
-                          "max_replicas", "replicas", "queued"}) {
+  for (const char* key : {"name", "num_replicas", "target_replicas", "min_replicas", "max_replicas",
+                          "replicas", "queued"}) {
     EXPECT_TRUE(d.contains(key)) << key;
   }
   EXPECT_TRUE(s.at("events").is_array());
@@ -172,10 +172,9 @@ TEST_F(TradeclusterTest, DotenvFileIsRead) {
 TEST_F(TradeclusterTest, SecondStartOnBusyPortFailsAtOnce) {
   NodeProcess first;
   ASSERT_TRUE(first.start()) << first.output();
-  auto second = testing::run_command(
-      {TC_BINARY, "start", "--port", std::to_string(first.port()), "--dashboard-port",
-       std::to_string(testing::free_port())},
-      {}, first.dir(), std::chrono::seconds(30));
+  auto second = testing::run_command({TC_BINARY, "start", "--port", std::to_string(first.port()),
+                                      "--dashboard-port", std::to_string(testing::free_port())},
+                                     {}, first.dir(), std::chrono::seconds(30));
   EXPECT_EQ(second.exit_code, 1) << second.output;
   EXPECT_NE(second.output.find("port " + std::to_string(first.port())), std::string::npos)
       << second.output;
@@ -213,15 +212,15 @@ TEST_F(TradeclusterTest, RequestPastDeadlineGets504) {
 
 TEST_F(TradeclusterTest, OverloadSheds503ThenScalesUpAndDown) {
   NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"},
-                    {"TC_WORKER_THREADS", "16"},
-                    {"TC_NUM_CPUS", "4"},
-                    {"PROBE_MAX_ONGOING_REQUESTS", "2"},
-                    {"PROBE_MAX_QUEUED_REQUESTS", "2"},
-                    {"PROBE_MIN_REPLICAS", "1"},
-                    {"PROBE_MAX_REPLICAS", "3"},
-                    {"PROBE_TARGET_REQUESTS", "1"},
-                    {"PROBE_SCALE_UP_DELAY", "0.3"},
-                    {"PROBE_SCALE_DOWN_DELAY", "1"}});
+                       {"TC_WORKER_THREADS", "16"},
+                       {"TC_NUM_CPUS", "4"},
+                       {"PROBE_MAX_ONGOING_REQUESTS", "2"},
+                       {"PROBE_MAX_QUEUED_REQUESTS", "2"},
+                       {"PROBE_MIN_REPLICAS", "1"},
+                       {"PROBE_MAX_REPLICAS", "3"},
+                       {"PROBE_TARGET_REQUESTS", "1"},
+                       {"PROBE_SCALE_UP_DELAY", "0.3"},
+                       {"PROBE_SCALE_DOWN_DELAY", "1"}});
   ASSERT_TRUE(node.start()) << node.output();
   // More concurrent requests than replicas x max_ongoing + queue.
   constexpr int kClients = 12;

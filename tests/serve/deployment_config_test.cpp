@@ -22,9 +22,12 @@ TEST(DeploymentConfigTest, SeedDefaults) {
 }
 
 TEST(DeploymentConfigTest, ReadsSeedVariables) {
-  ConfigSource source({}, Map{{"SCREENER_REPLICAS", "3"}, {"SCREENER_MAX_REPLICAS", "5"},
-                              {"SCREENER_TARGET_REQUESTS", "20"}, {"SCREENER_SCALE_UP_DELAY", "2"},
-                              {"SCREENER_MAX_ONGOING_REQUESTS", "7"}},
+  ConfigSource source({},
+                      Map{{"SCREENER_REPLICAS", "3"},
+                          {"SCREENER_MAX_REPLICAS", "5"},
+                          {"SCREENER_TARGET_REQUESTS", "20"},
+                          {"SCREENER_SCALE_UP_DELAY", "2"},
+                          {"SCREENER_MAX_ONGOING_REQUESTS", "7"}},
                       {});
   auto c = load_deployment_config("screener", "SCREENER", source);
   ASSERT_TRUE(c.is_ok()) << c.status().to_string();

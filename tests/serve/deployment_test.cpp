@@ -58,9 +58,7 @@ class TestReplica final : public ReplicaHandler {
     if (route == kThrow) throw std::runtime_error("boom");
     return json_response(json::object{{"replica", info_.replica_id}});
   }
-  Status check_health() override {
-    return b_.healthy ? Status::ok() : unavailable("sick");
-  }
+  Status check_health() override { return b_.healthy ? Status::ok() : unavailable("sick"); }
 
  private:
   ReplicaInfo info_;

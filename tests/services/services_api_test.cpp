@@ -130,25 +130,27 @@ TEST_F(ServicesApiTest, ScreenerEndpoints) {
   EXPECT_GE(body(filters).at("count").as_int64(), 5);
   EXPECT_EQ(call("POST", "/api/screener/screen", "{}").status, 400);
   EXPECT_EQ(call("POST", "/api/screener/screen", R"({"filters": ["nope"]})").status, 404);
-  EXPECT_EQ(call("POST", "/api/screener/screen", R"({"expression": "rsi(close, 14) < 30", "limit": 0})")
-                .status,
-            400);
+  EXPECT_EQ(
+      call("POST", "/api/screener/screen", R"({"expression": "rsi(close, 14) < 30", "limit": 0})")
+          .status,
+      400);
   EXPECT_EQ(call("POST", "/api/screener/screen", R"({"filters": ["rsi_oversold"]})").status, 501);
   std::string long_expression(5000, 'x');
-  EXPECT_EQ(call("POST", "/api/screener/screen", "{\"expression\": \"" + long_expression + "\"}")
-                .status,
-            400);
-  EXPECT_EQ(call("POST", "/api/screener/custom-filter", R"({"name": "Bad Name", "expression": "x"})")
-                .status,
-            400);
+  EXPECT_EQ(
+      call("POST", "/api/screener/screen", "{\"expression\": \"" + long_expression + "\"}").status,
+      400);
+  EXPECT_EQ(
+      call("POST", "/api/screener/custom-filter", R"({"name": "Bad Name", "expression": "x"})")
+          .status,
+      400);
   EXPECT_EQ(call("POST", "/api/screener/custom-filter",
                  R"({"name": "rsi_oversold", "expression": "close > 1"})")
                 .status,
             409);
-  EXPECT_EQ(call("POST", "/api/screener/custom-filter",
-                 R"({"name": "mine", "expression": "close > 1"})")
-                .status,
-            501);
+  EXPECT_EQ(
+      call("POST", "/api/screener/custom-filter", R"({"name": "mine", "expression": "close > 1"})")
+          .status,
+      501);
   EXPECT_EQ(call("GET", "/api/screener/market-overview").status, 501);
 }
 
@@ -157,13 +159,13 @@ TEST_F(ServicesApiTest, TickscrawlerEndpoints) {
   ASSERT_EQ(sources.status, 200);
   EXPECT_EQ(body(sources).at("count").as_int64(), 4);
   EXPECT_EQ(call("POST", "/api/tickscrawler/crawl", R"({"source": "simulator"})").status, 400);
-  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl", R"({"source": "nyse", "symbols": ["A"]})")
-                .status,
-            404);
-  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl",
-                 R"({"source": "simulator", "symbols": ["btc usdt"]})")
-                .status,
-            400);
+  EXPECT_EQ(
+      call("POST", "/api/tickscrawler/crawl", R"({"source": "nyse", "symbols": ["A"]})").status,
+      404);
+  EXPECT_EQ(
+      call("POST", "/api/tickscrawler/crawl", R"({"source": "simulator", "symbols": ["btc usdt"]})")
+          .status,
+      400);
   EXPECT_EQ(call("POST", "/api/tickscrawler/crawl",
                  R"({"source": "simulator", "symbols": ["BTCUSDT"], "start": "soon"})")
                 .status,
@@ -172,15 +174,17 @@ TEST_F(ServicesApiTest, TickscrawlerEndpoints) {
                  R"({"source": "simulator", "symbols": ["BTCUSDT"], "start": "2024-01-01"})")
                 .status,
             501);
-  EXPECT_EQ(call("POST", "/api/tickscrawler/stream", R"({"source": "binance", "symbols": ["BTCUSDT"]})")
-                .status,
-            501);
+  EXPECT_EQ(
+      call("POST", "/api/tickscrawler/stream", R"({"source": "binance", "symbols": ["BTCUSDT"]})")
+          .status,
+      501);
   EXPECT_EQ(call("DELETE", "/api/tickscrawler/stream/not-a-uuid").status, 400);
   EXPECT_EQ(call("DELETE", "/api/tickscrawler/stream/" + new_uuid()).status, 404);
   EXPECT_EQ(call("GET", "/api/tickscrawler/historical").status, 400);
-  EXPECT_EQ(call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}, {"format", "xml"}})
-                .status,
-            400);
+  EXPECT_EQ(
+      call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}, {"format", "xml"}})
+          .status,
+      400);
   EXPECT_EQ(call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}}).status, 501);
   EXPECT_EQ(body(call("GET", "/api/tickscrawler/streams")).at("count").as_int64(), 0);
   EXPECT_EQ(body(call("GET", "/api/tickscrawler/crawls")).at("count").as_int64(), 0);

@@ -20,7 +20,10 @@ using StoreFactory = std::unique_ptr<Store> (*)();
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
-  void SetUp() override { store_ = GetParam()(); ASSERT_NE(store_, nullptr); }
+  void SetUp() override {
+    store_ = GetParam()();
+    ASSERT_NE(store_, nullptr);
+  }
 
   static JobRecord job(const std::string& kind, int64_t created_at = 1) {
     JobRecord j;

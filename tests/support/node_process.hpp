@@ -54,7 +54,8 @@ class NodeProcess {
 
   // Starts the binary; with `wait_ready`, waits until the control API answers.
   bool start(bool wait_ready = true) {
-    std::vector<std::string> args{TC_BINARY, "start", "--port", std::to_string(port_),
+    std::vector<std::string> args{TC_BINARY,          "start",
+                                  "--port",           std::to_string(port_),
                                   "--dashboard-port", std::to_string(dashboard_port_)};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     pid_ = spawn(args, env_, dir_.path(), dir_.path() / "out.log");

@@ -17,9 +17,9 @@ Result<json::object> resolve_parameters(const json::object& declared, const json
     if (!declared.contains(kv.key())) {
       std::string known;
       for (const auto& d : declared) known += (known.empty() ? "" : ", ") + std::string(d.key());
-      return invalid_argument("unknown parameter '" + std::string(kv.key()) + "'" +
-                              (known.empty() ? " (this algorithm takes none)"
-                                             : " (known: " + known + ")"));
+      return invalid_argument(
+          "unknown parameter '" + std::string(kv.key()) + "'" +
+          (known.empty() ? " (this algorithm takes none)" : " (known: " + known + ")"));
     }
   }
   json::object out;

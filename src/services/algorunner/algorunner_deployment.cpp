@@ -27,12 +27,18 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
 
   Response handle(int route, const Request& request) override {
     switch (route) {
-      case kRun: return run(request);
-      case kStatus: return status();
-      case kAlgorithms: return algorithms();
-      case kStop: return stop(request);
-      case kRuns: return list_jobs(ctx_, kService, kRunKind, "runs", request);
-      case kRun1: return get_job(ctx_, kRunKind, request);
+      case kRun:
+        return run(request);
+      case kStatus:
+        return status();
+      case kAlgorithms:
+        return algorithms();
+      case kStop:
+        return stop(request);
+      case kRuns:
+        return list_jobs(ctx_, kService, kRunKind, "runs", request);
+      case kRun1:
+        return get_job(ctx_, kRunKind, request);
     }
     return error_response(internal_error("unknown route"));
   }
@@ -60,7 +66,8 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
     int64_t start_ns = 0, end_ns = 0;
     if (start) {
       auto t = parse_utc_time(*start);
-      if (!t) return error_response(invalid_argument("body: field 'start': " + t.status().message()));
+      if (!t)
+        return error_response(invalid_argument("body: field 'start': " + t.status().message()));
       start_ns = *t;
     }
     if (end) {
@@ -83,7 +90,8 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
     if (!declared || !declared->is_object()) {
       return error_response(internal_error("catalog: algorithm parameters are malformed"));
     }
-    auto resolved = resolve_parameters(declared->get_object(), parameters ? *parameters : json::object{});
+    auto resolved =
+        resolve_parameters(declared->get_object(), parameters ? *parameters : json::object{});
     if (!resolved) return error_response(resolved.status());
     (void)symbols;
     (void)source;
@@ -94,13 +102,13 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
   }
 
   Response status() {
-    return json_response(status_body(
-        ctx_, kService, info_,
-        json::object{
-            {"max_concurrent", options_.max_concurrent},
-            {"max_execution_time_s",
-             std::chrono::duration<double>(options_.max_execution_time).count()},
-        }));
+    return json_response(
+        status_body(ctx_, kService, info_,
+                    json::object{
+                        {"max_concurrent", options_.max_concurrent},
+                        {"max_execution_time_s",
+                         std::chrono::duration<double>(options_.max_execution_time).count()},
+                    }));
   }
 
   Response algorithms() {

@@ -30,9 +30,8 @@ Result<int64_t> query_int(const serve::Request& request, std::string_view name, 
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (ec != std::errc() || ptr != text->data() + text->size() || v < min || v > max) {
-    return invalid_argument("query parameter '" + std::string(name) +
-                            "' must be an integer from " + std::to_string(min) + " to " +
-                            std::to_string(max));
+    return invalid_argument("query parameter '" + std::string(name) + "' must be an integer from " +
+                            std::to_string(min) + " to " + std::to_string(max));
   }
   return v;
 }

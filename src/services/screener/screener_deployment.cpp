@@ -31,11 +31,16 @@ class ScreenerReplica final : public serve::ReplicaHandler {
 
   Response handle(int route, const Request& request) override {
     switch (route) {
-      case kScreen: return screen(request);
-      case kFilters: return filters();
-      case kStatus: return status();
-      case kCustomFilter: return custom_filter(request);
-      case kMarketOverview: return not_built("the market overview (it needs stored bars)");
+      case kScreen:
+        return screen(request);
+      case kFilters:
+        return filters();
+      case kStatus:
+        return status();
+      case kCustomFilter:
+        return custom_filter(request);
+      case kMarketOverview:
+        return not_built("the market overview (it needs stored bars)");
     }
     return error_response(internal_error("unknown route"));
   }
@@ -65,8 +70,8 @@ class ScreenerReplica final : public serve::ReplicaHandler {
         bool found = std::any_of(known->begin(), known->end(),
                                  [&](const auto& f) { return f.name == name; });
         if (!found) {
-          return error_response(not_found("no filter named '" + name +
-                                          "' (GET /api/screener/filters lists them)"));
+          return error_response(
+              not_found("no filter named '" + name + "' (GET /api/screener/filters lists them)"));
         }
       }
     }
@@ -93,14 +98,14 @@ class ScreenerReplica final : public serve::ReplicaHandler {
   }
 
   Response status() {
-    return json_response(status_body(
-        ctx_, kService, info_,
-        json::object{
-            {"max_results", options_.max_results},
-            {"refresh_interval_s",
-             std::chrono::duration<double>(options_.refresh_interval).count()},
-            {"max_expression_length", options_.max_expression_length},
-        }));
+    return json_response(
+        status_body(ctx_, kService, info_,
+                    json::object{
+                        {"max_results", options_.max_results},
+                        {"refresh_interval_s",
+                         std::chrono::duration<double>(options_.refresh_interval).count()},
+                        {"max_expression_length", options_.max_expression_length},
+                    }));
   }
 
   Response custom_filter(const Request& request) {

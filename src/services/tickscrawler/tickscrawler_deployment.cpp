@@ -27,14 +27,22 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
 
   Response handle(int route, const Request& request) override {
     switch (route) {
-      case kCrawl: return crawl(request);
-      case kSources: return sources();
-      case kStatus: return status();
-      case kStream: return stream(request);
-      case kStopStream: return stop_stream(request);
-      case kHistorical: return historical(request);
-      case kStreams: return list_jobs(ctx_, kService, "stream", "streams", request);
-      case kCrawls: return list_jobs(ctx_, kService, "crawl", "crawls", request);
+      case kCrawl:
+        return crawl(request);
+      case kSources:
+        return sources();
+      case kStatus:
+        return status();
+      case kStream:
+        return stream(request);
+      case kStopStream:
+        return stop_stream(request);
+      case kHistorical:
+        return historical(request);
+      case kStreams:
+        return list_jobs(ctx_, kService, "stream", "streams", request);
+      case kCrawls:
+        return list_jobs(ctx_, kService, "crawl", "crawls", request);
     }
     return error_response(internal_error("unknown route"));
   }
@@ -45,8 +53,8 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
                                   const std::vector<std::string>& symbols) {
     auto known = ctx_.catalog.data_sources();
     if (!known) return known.status();
-    auto it = std::find_if(known->begin(), known->end(),
-                           [&](const auto& s) { return s.name == source; });
+    auto it =
+        std::find_if(known->begin(), known->end(), [&](const auto& s) { return s.name == source; });
     if (it == known->end()) {
       return not_found("no data source named '" + source +
                        "' (GET /api/tickscrawler/sources lists them)");

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for tradecluster and then runs it or tests it.
+#
+#   bash scripts/setup.sh run     install what is missing, build, start on the embedded default
+#   bash scripts/setup.sh test    install what is missing, build, run every test (as CI does)
+#
+# Installing is idempotent: apt runs only when a package is missing.
+set -euo pipefail
+
+mode="${1:-}"
+case "$mode" in
+  run|test) ;;
+  *) echo "usage: bash scripts/setup.sh run|test" >&2; exit 2 ;;
+esac
+shift
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev
+  googletest libgtest-dev
+  clang-format
+)
+
+install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [cmake options...]
+build() {
+  local dir="$1"; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > /dev/null
+  cmake --build "$dir"
+}
+
+install_missing "${packages[@]}"
+
+if [ "$mode" = run ]; then
+  build build -DTC_BUILD_TESTS=OFF
+  exec ./build/src/cli/tradecluster start "$@"
+fi
+
+# Formatting is part of the contract.
+unformatted=$(find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run 2>&1 | grep -c "warning:" || true)
+if [ "$unformatted" != 0 ]; then
+  echo "setup: $unformatted formatting differences; run clang-format -i on src, tests and bench" >&2
+  find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run 2>&1 | head -20 >&2
+  exit 1
+fi
+
+jobs=$(nproc)
+echo "setup: release build with warnings as errors"
+build build -DTC_WERROR=ON
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+
+echo "setup: address and undefined-behaviour sanitizer build"
+build build-asan -DTC_WERROR=ON -DTC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600
