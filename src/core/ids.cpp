@@ -3,8 +3,9 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <cstdint>
-#include <cstdio>
+#include <cstring>
 #include <random>
 
 namespace tc {
@@ -59,12 +60,13 @@ std::string random_hex(int hex_chars) {
 }
 
 std::string next_request_id() {
-  static const std::string prefix = random_hex(8);
+  static const std::string prefix = random_hex(8) + "-";
   static std::atomic<uint64_t> counter{0};
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "-%llx",
-                        static_cast<unsigned long long>(counter.fetch_add(1) + 1));
-  return prefix + std::string(buf, static_cast<size_t>(n));
+  char buf[40];
+  std::memcpy(buf, prefix.data(), prefix.size());
+  auto [end, ec] = std::to_chars(buf + prefix.size(), buf + sizeof buf,
+                                 counter.fetch_add(1, std::memory_order_relaxed) + 1, 16);
+  return std::string(buf, end);
 }
 
 bool is_valid_request_id(std::string_view id) {

@@ -1,9 +1,10 @@
 #include "core/json.hpp"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <cmath>
+
+#include "core/json_writer.hpp"
 
 namespace tc {
 
@@ -38,7 +39,11 @@ Result<json::value> parse_json(std::string_view text) {
   return parser.release();
 }
 
-std::string to_json(const json::value& v) { return json::serialize(v); }
+std::string to_json(const json::value& v) {
+  std::string out;
+  JsonWriter(out).value(v);
+  return out;
+}
 
 ObjectReader::ObjectReader(const json::object& object, std::string where)
     : object_(object), where_(std::move(where)) {}

@@ -24,7 +24,7 @@ namespace json = boost::json;
 // column and byte offset of the error ("malformed JSON at line 1, column 9 (offset 8): ...").
 Result<json::value> parse_json(std::string_view text);
 
-// Serializes compactly.
+// Serializes compactly, numbers in their shortest round-trip form ("0.2", "60").
 std::string to_json(const json::value& v);
 
 // Reads fields of a JSON object for a request body, remembering the first error.

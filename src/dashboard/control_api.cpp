@@ -1,5 +1,6 @@
 #include "dashboard/control_api.hpp"
 
+#include "core/json_writer.hpp"
 #include "gateway/bearer_auth.hpp"
 #include "serve/http_error.hpp"
 #include "serve/status_json.hpp"
@@ -12,8 +13,14 @@ using serve::json_response;
 
 enum Route { kStatus = 1, kEvents, kShutdown, kDeploy, kStop, kHealth, kRoot };
 
-json::object resources_json(const cluster::ResourceSet& r) {
-  return json::object{{"cpu", r.cpu()}, {"memory_bytes", r.memory_bytes}};
+void write_resources(JsonWriter& w, const cluster::ResourceSet& r) {
+  w.begin_object().field("cpu", r.cpu()).field("memory_bytes", r.memory_bytes).end_object();
+}
+
+serve::Response json_text_response(std::string body) {
+  serve::Response r;
+  r.body = std::move(body);
+  return r;
 }
 
 }  // namespace
@@ -35,40 +42,42 @@ ControlApi::ControlApi(ControlApiOptions options, const Clock& clock, serve::Ser
   (void)routes_.add("GET", "/", {"control", kRoot, 0});
 }
 
-json::object ControlApi::cluster_status() const {
-  json::array nodes;
+std::string ControlApi::cluster_status() const {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .field("node", options_.node_id)
+      .field("gateway", options_.gateway_address)
+      .field("store", options_.store_backend)
+      .field("uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9);
+  w.key("nodes").begin_array();
   for (const cluster::NodeInfo& n : nodes_.snapshot()) {
-    nodes.push_back(json::object{
-        {"id", n.id},
-        {"address", n.address},
-        {"is_head", n.is_head},
-        {"state", n.alive ? "alive" : "dead"},
-        {"resources", json::object{{"total", resources_json(n.total)},
-                                   {"available", resources_json(n.available)}}},
-        {"started_at", n.started_at},
-    });
+    w.begin_object()
+        .field("id", n.id)
+        .field("address", n.address)
+        .field("is_head", n.is_head)
+        .field("state", n.alive ? "alive" : "dead")
+        .field("started_at", n.started_at);
+    w.key("resources").begin_object().key("total");
+    write_resources(w, n.total);
+    w.key("available");
+    write_resources(w, n.available);
+    w.end_object().end_object();
   }
-  json::array deployments;
+  w.end_array();
   int queued = 0, ongoing = 0;
+  w.key("deployments").begin_array();
   for (const auto& d : runtime_.deployments()) {
     serve::DeploymentStatus s = d->status();
     queued += s.queued;
     ongoing += s.ongoing;
-    deployments.push_back(serve::to_json_object(s));
+    serve::write_json(w, s);
   }
-  json::array events;
-  for (const auto& e : runtime_.events().recent(50)) events.push_back(serve::to_json_object(e));
-  return json::object{
-      {"node", options_.node_id},
-      {"gateway", options_.gateway_address},
-      {"store", options_.store_backend},
-      {"uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9},
-      {"nodes", std::move(nodes)},
-      {"deployments", std::move(deployments)},
-      {"ongoing", ongoing},
-      {"queued", queued},
-      {"events", std::move(events)},
-  };
+  w.end_array().field("ongoing", ongoing).field("queued", queued);
+  w.key("events").begin_array();
+  for (const auto& e : runtime_.events().recent(50)) serve::write_json(w, e);
+  w.end_array().end_object();
+  return out;
 }
 
 void ControlApi::handle(serve::Request request, serve::Responder respond) {
@@ -91,7 +100,7 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
   }
   switch (match.target->route_id) {
     case kStatus:
-      return respond(json_response(cluster_status()));
+      return respond(json_text_response(cluster_status()));
     case kEvents: {
       size_t limit = 100;
       if (auto text = request.query_param("limit")) {
@@ -101,11 +110,14 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
           return respond(error_response(invalid_argument("'limit' must be a positive integer")));
         }
       }
-      json::array events;
+      std::string body;
+      JsonWriter w(body);
+      w.begin_object().key("events").begin_array();
       for (const auto& e : runtime_.events().recent(std::min<size_t>(limit, 500))) {
-        events.push_back(serve::to_json_object(e));
+        serve::write_json(w, e);
       }
-      return respond(json_response(json::object{{"events", std::move(events)}}));
+      w.end_array().end_object();
+      return respond(json_text_response(std::move(body)));
     }
     case kShutdown:
       runtime_.undeploy_all();

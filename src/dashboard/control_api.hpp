@@ -37,7 +37,7 @@ class ControlApi {
 
   void handle(serve::Request request, serve::Responder respond);
   // The body of GET /api/cluster/status.
-  tc::json::object cluster_status() const;
+  std::string cluster_status() const;
 
  private:
   ControlApiOptions options_;

@@ -2,14 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -57,22 +61,81 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>,
+                                         asio::io_context::executor_type>;
+
+// Appends the HTTP/1.1 form of `r` to `out`.
+void serialize(const serve::Response& r, std::string_view request_id, bool keep_alive, bool head,
+               std::string& out) {
+  char number[24];
+  auto append_number = [&](size_t n) {
+    auto [end, ec] = std::to_chars(number, number + sizeof number, n);
+    out.append(number, end);
+  };
+  out.append("HTTP/1.1 ");
+  append_number(static_cast<size_t>(r.status));
+  out.push_back(' ');
+  auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  out.append(reason.data(), reason.size());
+  out.append("\r\nContent-Type: ").append(r.content_type);
+  out.append("\r\nX-Request-Id: ").append(request_id);
+  for (const auto& [name, value] : r.headers)
+    out.append("\r\n").append(name).append(": ").append(value);
+  if (!keep_alive) out.append("\r\nConnection: close");
+  out.append("\r\nContent-Length: ");
+  append_number(r.body.size());
+  out.append("\r\n\r\n");
+  if (!head) out.append(r.body);
+}
+
 // One connection: read a request, hand it to the handler, write its response, repeat.
 // Lives on one I/O thread's event loop; every member is touched only there.
+//
+// Timeouts use one watchdog timer per connection that wakes a few times per timeout and
+// compares the clock with the current phase's deadline, so that a request costs no timer
+// operations: idle between requests (close), reading a request (408), writing (close). There is
+// no socket deadline while the handler runs; the serve runtime enforces the request's own.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server), read_deadline_(stream_.get_executor()) {}
+  Session(Socket socket, HttpServer::Impl& server)
+      : socket_(std::move(socket)), server_(server), watchdog_(socket_.get_executor()) {}
 
-  void start() { read(); }
+  void start() {
+    watch();
+    read();
+  }
 
  private:
+  enum class Phase { kIdle, kReading, kHandling, kWriting };
+
+  void set_phase(Phase phase, Duration timeout) {
+    phase_ = phase;
+    deadline_ = std::chrono::steady_clock::now() + timeout;
+  }
+
+  void watch() {
+    Duration period = std::min({server_.options.read_timeout, server_.options.idle_timeout}) / 2;
+    watchdog_.expires_after(period);
+    watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (self->phase_ != Phase::kHandling && std::chrono::steady_clock::now() >= self->deadline_) {
+        if (self->phase_ != Phase::kReading) return self->close();
+        self->timed_out_ = true;  // on_read answers 408
+        beast::error_code ignored;
+        self->socket_.cancel(ignored);
+      }
+      self->watch();
+    });
+  }
+
   // Waits for the next request's first bytes under the idle timeout, then reads the whole
   // request under the read timeout.
   void read() {
     if (buffer_.size() > 0) return read_request();
-    stream_.expires_after(server_.options.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(8192),
+    set_phase(Phase::kIdle, server_.options.idle_timeout);
+    socket_.async_read_some(buffer_.prepare(8192),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->close();
                               self->buffer_.commit(n);
@@ -81,32 +144,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_request() {
+    set_phase(Phase::kReading, server_.options.read_timeout);
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
-    // Our own timer rather than the stream's: the stream closes the socket when its timer
-    // fires, and a slow client is owed a 408 first.
-    stream_.expires_never();
-    timed_out_ = false;
-    read_deadline_.expires_after(server_.options.read_timeout);
-    read_deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self) return;
-      self->timed_out_ = true;
-      beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
-    });
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    http::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
-  void on_read(beast::error_code ec, size_t) {
-    read_deadline_.cancel();
+  void on_read(beast::error_code ec) {
     if (ec) return on_read_error(ec);
+    set_phase(Phase::kHandling, Duration::zero());
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive() && !server_.draining.load();
     head_ = req.method() == http::verb::head;
-    request_id_.clear();
     if (auto it = req.find("X-Request-Id"); it != req.end() && is_valid_request_id(it->value())) {
       request_id_ = std::string(it->value());
     } else {
@@ -131,10 +183,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(req.body());
     server_.request_started();
-    counted_ = true;
-    stream_.expires_never();  // the serve runtime enforces the request's deadline
     server_.handler(std::move(request), [self = shared_from_this()](serve::Response response) {
-      auto executor = self->stream_.get_executor();
+      auto executor = self->socket_.get_executor();
       asio::dispatch(executor, [self = std::move(self), response = std::move(response)]() mutable {
         self->write(std::move(response), true);
       });
@@ -142,16 +192,17 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read_error(beast::error_code ec) {
+    keep_alive_ = false;
+    if (request_id_.empty()) request_id_ = next_request_id();
     if (timed_out_) {
-      keep_alive_ = false;
       return write(
           serve::error_response(408, "request_timeout", "the request did not arrive in time"),
           false);
     }
-    if (ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+    if (ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == http::error::end_of_stream) {
       return close();
     }
-    keep_alive_ = false;
     if (ec == http::error::body_limit) {
       return write(
           serve::error_response(
@@ -170,62 +221,55 @@ class Session : public std::enable_shared_from_this<Session> {
           false);
   }
 
+  // `counted`: the response ends a request handed to the handler.
   void write(serve::Response response, bool counted) {
-    res_ = {};
-    res_.version(11);
-    res_.result(static_cast<unsigned>(response.status));
-    res_.set(http::field::content_type, response.content_type);
-    res_.set("X-Request-Id", request_id_.empty() ? next_request_id() : request_id_);
-    for (auto& [name, value] : response.headers) res_.set(name, value);
     if (server_.draining.load()) keep_alive_ = false;
-    res_.keep_alive(keep_alive_);
-    res_.body() = std::move(response.body);
-    res_.prepare_payload();
-    if (head_) res_.body().clear();
     if (response.status >= 500 || response.status == 429) {
       spdlog::info("event=http_response server={} request_id={} status={}", server_.options.name,
                    request_id_, response.status);
     }
-    counted_ = counted;
-    stream_.expires_after(server_.options.read_timeout);
-    http::async_write(stream_, res_,
-                      beast::bind_front_handler(&Session::on_write, shared_from_this()));
-  }
-
-  void on_write(beast::error_code ec, size_t) {
-    if (counted_) {
-      counted_ = false;
-      server_.request_finished();
-    }
-    if (ec || !keep_alive_) return close();
-    read();
+    out_.clear();
+    serialize(response, request_id_, keep_alive_, head_, out_);
+    set_phase(Phase::kWriting, server_.options.read_timeout);
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this(), counted](beast::error_code ec, size_t) {
+                        if (counted) self->server_.request_finished();
+                        if (ec || !self->keep_alive_) return self->close();
+                        self->request_id_.clear();
+                        self->read();
+                      });
   }
 
   void close() {
+    if (closed_) return;
+    closed_ = true;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+    watchdog_.cancel();
   }
 
-  beast::tcp_stream stream_;
+  Socket socket_;
   HttpServer::Impl& server_;
+  Timer watchdog_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
-  asio::steady_timer read_deadline_;
-  bool timed_out_ = false;
+  std::string out_;
   std::string request_id_;
+  Phase phase_ = Phase::kIdle;
+  std::chrono::steady_clock::time_point deadline_;
+  bool timed_out_ = false;
   bool keep_alive_ = true;
   bool head_ = false;
-  bool counted_ = false;
+  bool closed_ = false;
 };
 
 }  // namespace
 
 void HttpServer::Impl::accept() {
   asio::io_context& target = *contexts[next_context++ % contexts.size()];
-  acceptor->async_accept(target, [self = shared_from_this()](beast::error_code ec,
-                                                             tcp::socket socket) {
+  acceptor->async_accept(target.get_executor(), [self = shared_from_this()](beast::error_code ec,
+                                                                            Socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
     if (ec) {
       // Out of descriptors and the like: wait a little rather than spin.

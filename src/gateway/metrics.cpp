@@ -8,11 +8,37 @@ namespace tc::gateway {
 
 Metrics::Metrics(std::vector<std::string> deployments) : names_(std::move(deployments)) {
   names_.push_back("gateway");
-  for (size_t i = 0; i < names_.size(); ++i) series_.push_back(std::make_unique<Series>());
+  for (size_t i = 0; i < names_.size() * kShards; ++i)
+    series_.push_back(std::make_unique<Series>());
+}
+
+Metrics::Series& Metrics::shard(size_t index) {
+  static std::atomic<size_t> next_shard{0};
+  thread_local const size_t my_shard = next_shard.fetch_add(1) % kShards;
+  if (index >= names_.size()) index = names_.size() - 1;
+  return *series_[index * kShards + my_shard];
+}
+
+void Metrics::sum(size_t index, std::vector<uint64_t>& by_status, std::vector<uint64_t>& buckets,
+                  uint64_t& latency_sum_ns, uint64_t& count) const {
+  by_status.assign(series_[0]->by_status.size(), 0);
+  buckets.assign(kBuckets.size() + 1, 0);
+  latency_sum_ns = count = 0;
+  for (size_t k = 0; k < kShards; ++k) {
+    const Series& s = *series_[index * kShards + k];
+    for (size_t i = 0; i < by_status.size(); ++i) {
+      by_status[i] += s.by_status[i].load(std::memory_order_relaxed);
+    }
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      buckets[i] += s.buckets[i].load(std::memory_order_relaxed);
+    }
+    latency_sum_ns += s.latency_sum_ns.load(std::memory_order_relaxed);
+    count += s.count.load(std::memory_order_relaxed);
+  }
 }
 
 void Metrics::record(size_t index, int http_status, Duration latency) {
-  Series& s = *series_[index < series_.size() ? index : series_.size() - 1];
+  Series& s = shard(index);
   int slot = http_status - 100;
   if (slot >= 0 && slot < static_cast<int>(s.by_status.size())) {
     s.by_status[static_cast<size_t>(slot)].fetch_add(1, std::memory_order_relaxed);
@@ -30,31 +56,32 @@ std::string Metrics::render(const serve::ServeRuntime& runtime) const {
   auto line = [&]<typename... A>(fmt::format_string<A...> f, A&&... args) {
     fmt::format_to(std::back_inserter(out), f, std::forward<A>(args)...);
   };
+  std::vector<uint64_t> by_status, buckets;
+  uint64_t latency_sum_ns = 0, count = 0;
   line("# HELP tc_http_requests_total HTTP requests answered, by deployment and status code.\n");
   line("# TYPE tc_http_requests_total counter\n");
   for (size_t i = 0; i < names_.size(); ++i) {
-    for (size_t code = 0; code < series_[i]->by_status.size(); ++code) {
-      uint64_t n = series_[i]->by_status[code].load(std::memory_order_relaxed);
-      if (n == 0) continue;
+    sum(i, by_status, buckets, latency_sum_ns, count);
+    for (size_t code = 0; code < by_status.size(); ++code) {
+      if (by_status[code] == 0) continue;
       line("tc_http_requests_total{{deployment=\"{}\",code=\"{}\"}} {}\n", names_[i], code + 100,
-           n);
+           by_status[code]);
     }
   }
   line("# HELP tc_http_request_duration_seconds Time from a request's arrival to its answer.\n");
   line("# TYPE tc_http_request_duration_seconds histogram\n");
   for (size_t i = 0; i < names_.size(); ++i) {
-    const Series& s = *series_[i];
+    sum(i, by_status, buckets, latency_sum_ns, count);
     uint64_t cumulative = 0;
     for (size_t b = 0; b <= kBuckets.size(); ++b) {
-      cumulative += s.buckets[b].load(std::memory_order_relaxed);
+      cumulative += buckets[b];
       std::string le = b < kBuckets.size() ? fmt::format("{}", kBuckets[b]) : "+Inf";
       line("tc_http_request_duration_seconds_bucket{{deployment=\"{}\",le=\"{}\"}} {}\n", names_[i],
            le, cumulative);
     }
     line("tc_http_request_duration_seconds_sum{{deployment=\"{}\"}} {}\n", names_[i],
-         static_cast<double>(s.latency_sum_ns.load(std::memory_order_relaxed)) / 1e9);
-    line("tc_http_request_duration_seconds_count{{deployment=\"{}\"}} {}\n", names_[i],
-         s.count.load(std::memory_order_relaxed));
+         static_cast<double>(latency_sum_ns) / 1e9);
+    line("tc_http_request_duration_seconds_count{{deployment=\"{}\"}} {}\n", names_[i], count);
   }
   struct Gauge {
     const char* name;

@@ -441,6 +441,20 @@ DeploymentStatus Deployment::status() const {
   return s;
 }
 
+Deployment::Health Deployment::health() const {
+  std::lock_guard lock(mu_);
+  Health h;
+  h.deployed = deployed_;
+  for (const auto& r : replicas_) {
+    if (r->state == ReplicaState::kRunning) {
+      ++h.running;
+      if (r->consecutive_failures == 0) ++h.healthy;
+    }
+    if (r->state == ReplicaState::kPending) ++h.pending;
+  }
+  return h;
+}
+
 int Deployment::load() const {
   std::lock_guard lock(mu_);
   int n = static_cast<int>(queue_.size());

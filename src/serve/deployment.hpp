@@ -96,6 +96,14 @@ class Deployment {
   void undeploy();
 
   DeploymentStatus status() const;
+  struct Health {
+    bool deployed = false;
+    int running = 0;
+    int healthy = 0;
+    int pending = 0;
+  };
+  // The figures /health reports, without copying replicas or config.
+  Health health() const;
   // Calls ongoing on replicas plus calls queued.
   int load() const;
 

@@ -23,7 +23,13 @@ enum Route { kRun = 1, kStatus, kAlgorithms, kStop, kRuns, kRun1 };
 class AlgorunnerReplica final : public serve::ReplicaHandler {
  public:
   AlgorunnerReplica(const ServiceContext& ctx, AlgorunnerOptions options, serve::ReplicaInfo info)
-      : ctx_(ctx), options_(options), info_(std::move(info)) {}
+      : ctx_(ctx), options_(options), info_(std::move(info)) {
+    limits_json_ = to_json(json::object{
+        {"max_concurrent", options_.max_concurrent},
+        {"max_execution_time_s",
+         std::chrono::duration<double>(options_.max_execution_time).count()},
+    });
+  }
 
   Response handle(int route, const Request& request) override {
     switch (route) {
@@ -101,15 +107,7 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
     return not_built("algorithm execution (backtests and paper runs)");
   }
 
-  Response status() {
-    return json_response(
-        status_body(ctx_, kService, info_,
-                    json::object{
-                        {"max_concurrent", options_.max_concurrent},
-                        {"max_execution_time_s",
-                         std::chrono::duration<double>(options_.max_execution_time).count()},
-                    }));
-  }
+  Response status() { return status_response(ctx_, kService, info_, limits_json_); }
 
   Response algorithms() {
     auto catalog = ctx_.catalog.algorithms();
@@ -143,6 +141,7 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
   const ServiceContext& ctx_;
   const AlgorunnerOptions options_;
   const serve::ReplicaInfo info_;
+  std::string limits_json_;  // the status endpoint's limits, fixed for the replica
 };
 
 }  // namespace

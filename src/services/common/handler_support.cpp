@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/ids.hpp"
+#include "core/json_writer.hpp"
 #include "serve/status_json.hpp"
 
 namespace tc::services {
@@ -40,26 +41,32 @@ serve::Response not_built(std::string_view what) {
   return error_response(501, "unimplemented", std::string(what) + " is not built yet");
 }
 
-json::object status_body(const ServiceContext& ctx, std::string_view service,
-                         const serve::ReplicaInfo& replica, json::object limits) {
-  json::object deployment;
-  if (const serve::Deployment* d = ctx.runtime.find(service)) {
-    deployment = serve::to_json_object(d->status());
+serve::Response status_response(const ServiceContext& ctx, std::string_view service,
+                                const serve::ReplicaInfo& replica, std::string_view limits_json) {
+  std::optional<serve::DeploymentStatus> deployment;
+  if (const serve::Deployment* d = ctx.runtime.find(service)) deployment = d->status();
+  std::string_view status = "unknown";
+  if (deployment) {
+    status = !deployment->deployed              ? "stopped"
+             : deployment->healthy_replicas > 0 ? "healthy"
+                                                : "unhealthy";
   }
-  double uptime = static_cast<double>(ctx.clock.unix_nanos() - ctx.started_at) / 1e9;
-  std::string status = "healthy";
-  if (auto it = deployment.find("status"); it != deployment.end()) {
-    status = std::string(it->value().as_string());
+  serve::Response r;
+  JsonWriter w(r.body);
+  w.begin_object()
+      .field("service", service)
+      .field("status", status)
+      .field("replica", replica.replica_id)
+      .field("node", replica.node_id)
+      .field("uptime_s", static_cast<double>(ctx.clock.unix_nanos() - ctx.started_at) / 1e9)
+      .key("limits")
+      .raw(limits_json);
+  if (deployment) {
+    w.key("deployment");
+    serve::write_json(w, *deployment);
   }
-  return json::object{
-      {"service", service},
-      {"status", status},
-      {"replica", replica.replica_id},
-      {"node", replica.node_id},
-      {"uptime_s", uptime},
-      {"limits", std::move(limits)},
-      {"deployment", std::move(deployment)},
-  };
+  w.end_object();
+  return r;
 }
 
 serve::Response list_jobs(const ServiceContext& ctx, std::string_view service,

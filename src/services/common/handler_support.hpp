@@ -25,10 +25,10 @@ Result<int64_t> query_int(const serve::Request& request, std::string_view name, 
 // 501 with a JSON error naming what is not built yet.
 serve::Response not_built(std::string_view what);
 
-// The body of a service's status endpoint: its deployment's figures, the replica that answered,
-// uptime, and `limits`.
-json::object status_body(const ServiceContext& ctx, std::string_view service,
-                         const serve::ReplicaInfo& replica, json::object limits);
+// The response of a service's status endpoint: its deployment's figures, the replica that
+// answered, uptime, and `limits_json` (a JSON object the replica prepared once).
+serve::Response status_response(const ServiceContext& ctx, std::string_view service,
+                                const serve::ReplicaInfo& replica, std::string_view limits_json);
 
 // GET listing of the jobs of `kind` owned by `service` (query: state, limit).
 serve::Response list_jobs(const ServiceContext& ctx, std::string_view service,

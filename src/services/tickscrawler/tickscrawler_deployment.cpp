@@ -23,7 +23,13 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
  public:
   TickscrawlerReplica(const ServiceContext& ctx, TickscrawlerOptions options,
                       serve::ReplicaInfo info)
-      : ctx_(ctx), options_(options), info_(std::move(info)) {}
+      : ctx_(ctx), options_(options), info_(std::move(info)) {
+    limits_json_ = to_json(json::object{
+        {"max_crawls", options_.max_crawls},
+        {"crawl_timeout_s", std::chrono::duration<double>(options_.timeout).count()},
+        {"max_streams", options_.max_streams},
+    });
+  }
 
   Response handle(int route, const Request& request) override {
     switch (route) {
@@ -166,19 +172,12 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
     return json_response(json::object{{"count", items.size()}, {"sources", std::move(items)}});
   }
 
-  Response status() {
-    return json_response(status_body(
-        ctx_, kService, info_,
-        json::object{
-            {"max_crawls", options_.max_crawls},
-            {"crawl_timeout_s", std::chrono::duration<double>(options_.timeout).count()},
-            {"max_streams", options_.max_streams},
-        }));
-  }
+  Response status() { return status_response(ctx_, kService, info_, limits_json_); }
 
   const ServiceContext& ctx_;
   const TickscrawlerOptions options_;
   const serve::ReplicaInfo info_;
+  std::string limits_json_;  // the status endpoint's limits, fixed for the replica
 };
 
 }  // namespace

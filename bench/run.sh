@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Benchmarks, each beside a reference measured in the same run on the same machine:
+#   gateway   wrk against GET /health and a routed GET /api/screener/status, beside nginx
+#             answering `return 200`; then the routed path at half its peak rate for p99.
+#
+#   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
+#
+# The machine is shared with wrk, so each figure is the median of several rounds, and the
+# rounds interleave nginx and tradecluster so that both see the same conditions.
+set -euo pipefail
+
+duration="${1:-5}"
+rounds="${2:-3}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+need=()
+for p in nginx-light wrk; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ! command -v nginx >/dev/null && [ ${#need[@]} -gt 0 ]; then :; fi
+command -v nginx >/dev/null && need=("${need[@]/nginx-light}")
+if [ -n "$(echo "${need[@]}" | tr -d ' ')" ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends ${need[@]}
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build --target tradecluster > /dev/null
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
+
+nginx_port=$(free_port)
+cat > "$work/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work;
+  proxy_temp_path $work;
+  fastcgi_temp_path $work;
+  uwsgi_temp_path $work;
+  scgi_temp_path $work;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { return 200 'ok'; }
+  }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work" &
+pids+=($!)
+wait_http "http://127.0.0.1:$nginx_port/"
+
+api_port=$(free_port)
+control_port=$(free_port)
+(cd "$work" && exec "$root/build/src/cli/tradecluster" start --port "$api_port" \
+   --dashboard-port "$control_port" --log-level warn > "$work/tradecluster.out" 2>&1) &
+pids+=($!)
+wait_http "http://127.0.0.1:$api_port/health"
+
+threads=2
+connections=64
+
+# rps URL: the requests per second wrk reaches.
+rps() {
+  wrk -t"$threads" -c"$connections" -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+
+# p99_at RATE URL: p99 latency in ms with wrk pacing its connections to reach about RATE in
+# total: each connection waits 1 ms (wrk's delay() counts whole milliseconds) plus the response
+# time between requests, so RATE needs about RATE * 0.0015 connections. Few connections keep
+# wrk's timers from firing in large bursts.
+p99_at() {
+  local rate="$1" url="$2"
+  local delay_ms=1 conns
+  conns=$(awk -v r="$rate" 'BEGIN { c = int(r * 0.0015 + 0.5); print (c < 2 ? 2 : c) }')
+  cat > "$work/pace.lua" <<LUA
+function delay() return $delay_ms end
+LUA
+  wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$work/pace.lua" "$url" > "$work/pace.out"
+  local achieved p99
+  achieved=$(awk '/Requests\/sec/ {print $2}' "$work/pace.out")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$work/pace.out")
+  echo "$achieved $p99"
+}
+
+echo "warming up..."
+wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$api_port/api/screener/status" > /dev/null
+wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$nginx_port/" > /dev/null
+
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+: > "$work/nginx.rps"; : > "$work/health.rps"; : > "$work/routed.rps"
+for round in $(seq 1 "$rounds"); do
+  echo "round $round of $rounds..."
+  rps "http://127.0.0.1:$nginx_port/" >> "$work/nginx.rps"
+  rps "http://127.0.0.1:$api_port/health" >> "$work/health.rps"
+  rps "http://127.0.0.1:$api_port/api/screener/status" >> "$work/routed.rps"
+done
+nginx_rps=$(median < "$work/nginx.rps")
+health_rps=$(median < "$work/health.rps")
+routed_rps=$(median < "$work/routed.rps")
+half=$(awk -v r="$routed_rps" 'BEGIN {print r / 2}')
+read -r paced_rps paced_p99 < <(p99_at "$half" "http://127.0.0.1:$api_port/api/screener/status")
+read -r nginx_paced_rps nginx_paced_p99 < <(p99_at "$half" "http://127.0.0.1:$nginx_port/")
+
+printf '\n%-44s %12s %14s %8s %8s\n' "median of $rounds (wrk -t$threads -c$connections ${duration}s)" "figure" "reference" "ratio" "target"
+printf '%-44s %12.0f %14.0f %8.2f %8s\n' "GET /health requests/s (vs nginx return 200)" "$health_rps" "$nginx_rps" \
+  "$(awk -v a="$health_rps" -v b="$nginx_rps" 'BEGIN {print a/b}')" ">= 0.90"
+printf '%-44s %12.0f %14.0f %8.2f %8s\n' "GET /api/screener/status req/s (vs nginx)" "$routed_rps" "$nginx_rps" \
+  "$(awk -v a="$routed_rps" -v b="$nginx_rps" 'BEGIN {print a/b}')" ">= 0.70"
+printf '%-44s %12s %14s %8.2f %8s\n' "routed p99 at half its peak, ms" "$paced_p99" "$nginx_paced_p99" \
+  "$(awk -v a="$paced_p99" -v b="$nginx_paced_p99" 'BEGIN {print a/b}')" "< 2 ms"
+printf '  (paced: tradecluster %.0f req/s, nginx %.0f req/s)\n' "$paced_rps" "$nginx_paced_rps"
