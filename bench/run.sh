@@ -41,6 +41,11 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
 
+# Both servers log each request, or neither: TC_BENCH_LOG_LEVEL=info turns both access logs on.
+log_level="${TC_BENCH_LOG_LEVEL:-warn}"
+nginx_access_log="access_log off;"
+[ "$log_level" = warn ] || nginx_access_log="access_log $work/nginx-access.log;"
+
 nginx_port=$(free_port)
 cat > "$work/nginx.conf" <<CONF
 worker_processes auto;
@@ -49,7 +54,7 @@ pid $work/nginx.pid;
 error_log $work/nginx-error.log;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  $nginx_access_log
   client_body_temp_path $work;
   proxy_temp_path $work;
   fastcgi_temp_path $work;
@@ -68,7 +73,7 @@ wait_http "http://127.0.0.1:$nginx_port/"
 api_port=$(free_port)
 control_port=$(free_port)
 (cd "$work" && exec "$root/build/src/cli/tradecluster" start --port "$api_port" \
-   --dashboard-port "$control_port" --log-level warn > "$work/tradecluster.out" 2>&1) &
+   --dashboard-port "$control_port" --log-level "$log_level" > "$work/tradecluster.out" 2>&1) &
 pids+=($!)
 wait_http "http://127.0.0.1:$api_port/health"
 

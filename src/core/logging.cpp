@@ -7,6 +7,20 @@
 #include <vector>
 
 namespace tc {
+namespace {
+
+std::shared_ptr<spdlog::logger>& access_logger_slot() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto l = std::make_shared<spdlog::logger>("access");  // no sinks: drops everything
+    l->set_level(spdlog::level::off);
+    return l;
+  }();
+  return logger;
+}
+
+}  // namespace
+
+spdlog::logger& access_logger() { return *access_logger_slot(); }
 
 Status init_logging(const LogOptions& options) {
   auto level = spdlog::level::from_str(options.level);
@@ -23,6 +37,21 @@ Status init_logging(const LogOptions& options) {
     }
   } catch (const std::exception& e) {
     return unavailable("cannot open the log file: " + std::string(e.what()));
+  }
+  std::shared_ptr<spdlog::logger> access;
+  try {
+    if (!options.directory.empty()) {
+      access = std::make_shared<spdlog::logger>("access",
+                                                std::make_shared<spdlog::sinks::basic_file_sink_mt>(
+                                                    (options.directory / "access.log").string()));
+    }
+  } catch (const std::exception& e) {
+    return unavailable("cannot open the access log: " + std::string(e.what()));
+  }
+  if (access) {
+    access->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %v", spdlog::pattern_time_type::utc);
+    access->set_level(level);
+    access_logger_slot() = access;
   }
   auto logger = std::make_shared<spdlog::logger>("tradecluster", sinks.begin(), sinks.end());
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/logging.hpp"
 #include "serve/http_error.hpp"
 
 namespace tc::gateway {
@@ -145,6 +146,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read_request() {
     set_phase(Phase::kReading, server_.options.read_timeout);
+    request_started_ = std::chrono::steady_clock::now();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
@@ -164,8 +166,12 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       request_id_ = next_request_id();
     }
+    method_.assign(req.method_string());
+    // Logged as is: cut long targets and keep quotes out of the log's quoted field.
+    target_.assign(req.target().substr(0, 256));
+    std::replace(target_.begin(), target_.end(), '"', '\'');
     serve::Request request;
-    request.method = std::string(req.method_string());
+    request.method = method_;
     request.request_id = request_id_;
     auto target = boost::urls::parse_origin_form(req.target());
     if (!target) {
@@ -224,9 +230,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // `counted`: the response ends a request handed to the handler.
   void write(serve::Response response, bool counted) {
     if (server_.draining.load()) keep_alive_ = false;
-    if (response.status >= 500 || response.status == 429) {
-      spdlog::info("event=http_response server={} request_id={} status={}", server_.options.name,
-                   request_id_, response.status);
+    if (server_.options.access_log) {
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            request_started_)
+                      .count();
+      access_logger().info("server={} request_id={} method={} target=\"{}\" status={} ms={:.3f}",
+                           server_.options.name, request_id_, method_, target_, response.status,
+                           ms);
+    }
+    if (response.status == 500) {  // a handler failed; 503 and 504 are load, in the access log
+      spdlog::warn("event=server_error server={} request_id={} method={} target=\"{}\" status={}",
+                   server_.options.name, request_id_, method_, target_, response.status);
     }
     out_.clear();
     serialize(response, request_id_, keep_alive_, head_, out_);
@@ -256,6 +270,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string out_;
   std::string request_id_;
+  std::string method_;
+  std::string target_;
+  std::chrono::steady_clock::time_point request_started_;
   Phase phase_ = Phase::kIdle;
   std::chrono::steady_clock::time_point deadline_;
   bool timed_out_ = false;

@@ -32,6 +32,9 @@ struct HttpServerOptions {
   size_t max_header_bytes = 16 << 10;
   Duration read_timeout = std::chrono::seconds(30);
   Duration idle_timeout = std::chrono::seconds(75);
+  // Log every request (method, target, status, duration, request id); when off, only answers
+  // of 5xx and 429 are logged.
+  bool access_log = true;
 };
 
 using HttpHandler = std::function<void(serve::Request, serve::Responder)>;
