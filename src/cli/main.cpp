@@ -252,7 +252,6 @@ int main(int argc, char** argv) {
   start_flags.add_to(*start);
 
   StartFlags restart_flags;
-  ClientFlags restart_client;
   auto* restart = app.add_subcommand("restart", "Stop the running node, then start it detached");
   restart_flags.add_to(*restart);
   restart_flags.detach = true;
@@ -268,7 +267,6 @@ int main(int argc, char** argv) {
   auto* deploy = app.add_subcommand("deploy", "Serve the deployments again after shutdown");
   deploy_flags.add_to(*deploy, false);
 
-  std::vector<std::string> rest;
   for (const char* verb : {"cluster", "watcher", "add-worker", "infra"}) {
     auto* sub = app.add_subcommand(verb, "Not built yet: multi-node operation");
     sub->allow_extras();

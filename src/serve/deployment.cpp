@@ -401,7 +401,12 @@ void Deployment::undeploy() {
     target_ = 0;
     queued.swap(queue_);
     rejected_total_ += static_cast<int64_t>(queued.size());
-    reconcile_replicas_locked(ctx_.clock.now());
+    TimePoint now = ctx_.clock.now();
+    for (auto& r : replicas_) {
+      if (r->state == ReplicaState::kRunning)
+        start_draining_locked(*r, now, "deployment shut down");
+    }
+    reconcile_replicas_locked(now);
   }
   for (auto& call : queued) {
     call->answer(error_response(503, "unavailable", "deployment " + spec_.name + " was shut down"));

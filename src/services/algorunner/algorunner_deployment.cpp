@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
-#include "core/time_parse.hpp"
 #include "services/algorunner/algorithm_parameters.hpp"
 #include "services/common/handler_support.hpp"
 
@@ -55,35 +54,23 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
     if (!body) return error_response(body.status());
     ObjectReader r(*body, "body");
     auto algorithm = r.required_string("algorithm", 64);
-    auto symbols = r.optional_string_array("symbols", 500, 32);
+    // Fields read only to check them: they are used once algorithm execution lands.
+    r.optional_string_array("symbols", 500, 32);
     const json::object* parameters = r.optional_object("parameters");
     auto start = r.optional_string("start", 40);
     auto end = r.optional_string("end", 40);
     auto mode = r.optional_string("mode", 16);
-    auto source = r.optional_string("source", 64);
-    auto interval = r.optional_string("interval", 8);
-    auto capital = r.optional_number("initial_capital", 1, 1e12);
-    auto request_id = r.optional_string("request_id", 128);
+    r.optional_string("source", 64);
+    r.optional_string("interval", 8);
+    r.optional_number("initial_capital", 1, 1e12);
+    r.optional_string("request_id", 128);
     Status s = r.finish();
     if (!s.is_ok()) return error_response(s);
     if (mode && *mode != "backtest" && *mode != "paper") {
       return error_response(invalid_argument("body: field 'mode' must be 'backtest' or 'paper'"));
     }
-    int64_t start_ns = 0, end_ns = 0;
-    if (start) {
-      auto t = parse_utc_time(*start);
-      if (!t)
-        return error_response(invalid_argument("body: field 'start': " + t.status().message()));
-      start_ns = *t;
-    }
-    if (end) {
-      auto t = parse_utc_time(*end);
-      if (!t) return error_response(invalid_argument("body: field 'end': " + t.status().message()));
-      end_ns = *t;
-    }
-    if (start && end && end_ns <= start_ns) {
-      return error_response(invalid_argument("body: 'end' must be after 'start'"));
-    }
+    auto range = read_time_range(start, end, "body: field");
+    if (!range) return error_response(range.status());
     auto catalog = ctx_.catalog.algorithms();
     if (!catalog) return error_response(catalog.status());
     auto found = std::find_if(catalog->begin(), catalog->end(),
@@ -99,11 +86,6 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
     auto resolved =
         resolve_parameters(declared->get_object(), parameters ? *parameters : json::object{});
     if (!resolved) return error_response(resolved.status());
-    (void)symbols;
-    (void)source;
-    (void)interval;
-    (void)capital;
-    (void)request_id;
     return not_built("algorithm execution (backtests and paper runs)");
   }
 
@@ -148,20 +130,17 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
 
 serve::DeploymentSpec make_algorunner_deployment(const ServiceContext& ctx,
                                                  AlgorunnerOptions options) {
-  serve::DeploymentSpec spec;
-  spec.name = std::string(kService);
-  spec.routes = {
-      {"POST", "/api/algorunner/run", kRun, true, "Execute an algorithm"},
-      {"GET", "/api/algorunner/status", kStatus, false, "Service status"},
-      {"GET", "/api/algorunner/algorithms", kAlgorithms, true, "List algorithms"},
-      {"POST", "/api/algorunner/stop", kStop, true, "Stop an algorithm run"},
-      {"GET", "/api/algorunner/runs", kRuns, true, "List runs"},
-      {"GET", "/api/algorunner/runs/{id}", kRun1, true, "One run with its result"},
-  };
-  spec.make_replica = [&ctx, options](const serve::ReplicaInfo& info) {
-    return std::make_unique<AlgorunnerReplica>(ctx, options, info);
-  };
-  return spec;
+  return deployment_spec<AlgorunnerReplica>(
+      kService,
+      {
+          {"POST", "/api/algorunner/run", kRun, true, "Execute an algorithm"},
+          {"GET", "/api/algorunner/status", kStatus, false, "Service status"},
+          {"GET", "/api/algorunner/algorithms", kAlgorithms, true, "List algorithms"},
+          {"POST", "/api/algorunner/stop", kStop, true, "Stop an algorithm run"},
+          {"GET", "/api/algorunner/runs", kRuns, true, "List runs"},
+          {"GET", "/api/algorunner/runs/{id}", kRun1, true, "One run with its result"},
+      },
+      ctx, options);
 }
 
 }  // namespace tc::services

@@ -1,9 +1,11 @@
 #include "services/common/handler_support.hpp"
 
 #include <charconv>
+#include <tuple>
 
 #include "core/ids.hpp"
 #include "core/json_writer.hpp"
+#include "core/time_parse.hpp"
 #include "serve/status_json.hpp"
 
 namespace tc::services {
@@ -35,6 +37,23 @@ Result<int64_t> query_int(const serve::Request& request, std::string_view name, 
                             std::to_string(min) + " to " + std::to_string(max));
   }
   return v;
+}
+
+Result<TimeRange> read_time_range(std::optional<std::string_view> start,
+                                  std::optional<std::string_view> end, std::string_view where) {
+  TimeRange range;
+  for (auto [text, name, out] :
+       {std::tuple{start, "start", &range.start}, std::tuple{end, "end", &range.end}}) {
+    if (!text) continue;
+    auto t = parse_utc_time(*text);
+    if (!t)
+      return invalid_argument(std::string(where) + " '" + name + "': " + t.status().message());
+    *out = *t;
+  }
+  if (start && end && range.end <= range.start) {
+    return invalid_argument(std::string(where) + " 'end' must be after 'start'");
+  }
+  return range;
 }
 
 serve::Response not_built(std::string_view what) {

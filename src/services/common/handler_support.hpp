@@ -22,6 +22,29 @@ Result<json::object> read_json_object(const serve::Request& request);
 Result<int64_t> query_int(const serve::Request& request, std::string_view name, int64_t fallback,
                           int64_t min, int64_t max);
 
+// A time range from optional texts (see parse_utc_time); 0 stands for an open end.
+struct TimeRange {
+  int64_t start = 0;
+  int64_t end = 0;
+};
+// invalid_argument naming `where` and the field when a time is malformed or end is not after
+// start ("body: field 'end' ...", "query parameter 'end' ...").
+Result<TimeRange> read_time_range(std::optional<std::string_view> start,
+                                  std::optional<std::string_view> end, std::string_view where);
+
+// The spec of a deployment whose replicas are `Replica(ctx, options, info)`.
+template <typename Replica, typename Options>
+serve::DeploymentSpec deployment_spec(std::string_view name, std::vector<serve::RouteSpec> routes,
+                                      const ServiceContext& ctx, Options options) {
+  serve::DeploymentSpec spec;
+  spec.name = std::string(name);
+  spec.routes = std::move(routes);
+  spec.make_replica = [&ctx, options](const serve::ReplicaInfo& info) {
+    return std::make_unique<Replica>(ctx, options, info);
+  };
+  return spec;
+}
+
 // 501 with a JSON error naming what is not built yet.
 serve::Response not_built(std::string_view what);
 

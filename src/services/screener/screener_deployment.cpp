@@ -58,12 +58,13 @@ class ScreenerReplica final : public serve::ReplicaHandler {
     ObjectReader r(*body, "body");
     auto expression = r.optional_string("expression", options_.max_expression_length);
     auto filter_names = r.optional_string_array("filters", 50, 64);
-    auto universe = r.optional_string_array("universe", 10000, 32);
-    auto source = r.optional_string("source", 64);
-    auto interval = r.optional_string("interval", 8);
-    auto limit = r.optional_int("limit", 1, options_.max_results);
-    auto sort_by = r.optional_string("sort_by", 256);
-    auto descending = r.optional_bool("descending");
+    // Fields read only to check them: they are used once screening lands.
+    r.optional_string_array("universe", 10000, 32);
+    r.optional_string("source", 64);
+    r.optional_string("interval", 8);
+    r.optional_int("limit", 1, options_.max_results);
+    r.optional_string("sort_by", 256);
+    r.optional_bool("descending");
     Status s = r.finish();
     if (!s.is_ok()) return error_response(s);
     if (!expression && (!filter_names || filter_names->empty())) {
@@ -81,12 +82,6 @@ class ScreenerReplica final : public serve::ReplicaHandler {
         }
       }
     }
-    (void)universe;
-    (void)source;
-    (void)interval;
-    (void)limit;
-    (void)sort_by;
-    (void)descending;
     return not_built("screening (the expression language and stored bars)");
   }
 
@@ -111,7 +106,7 @@ class ScreenerReplica final : public serve::ReplicaHandler {
     ObjectReader r(*body, "body");
     auto name = r.required_string("name", 64);
     auto expression = r.required_string("expression", options_.max_expression_length);
-    auto description = r.optional_string("description", 1024);
+    r.optional_string("description", 1024);  // checked now, stored once filters can be
     Status s = r.finish();
     if (!s.is_ok()) return error_response(s);
     if (!is_filter_name(*name)) {
@@ -123,7 +118,6 @@ class ScreenerReplica final : public serve::ReplicaHandler {
     if (std::any_of(known->begin(), known->end(), [&](const auto& f) { return f.name == *name; })) {
       return error_response(already_exists("a filter named '" + *name + "' exists"));
     }
-    (void)description;
     return not_built("custom filters (the expression language)");
   }
 
@@ -136,19 +130,16 @@ class ScreenerReplica final : public serve::ReplicaHandler {
 }  // namespace
 
 serve::DeploymentSpec make_screener_deployment(const ServiceContext& ctx, ScreenerOptions options) {
-  serve::DeploymentSpec spec;
-  spec.name = std::string(kService);
-  spec.routes = {
-      {"POST", "/api/screener/screen", kScreen, true, "Screen instruments with filters"},
-      {"GET", "/api/screener/filters", kFilters, true, "List filters"},
-      {"GET", "/api/screener/status", kStatus, false, "Service status"},
-      {"POST", "/api/screener/custom-filter", kCustomFilter, true, "Create a custom filter"},
-      {"GET", "/api/screener/market-overview", kMarketOverview, true, "Market overview"},
-  };
-  spec.make_replica = [&ctx, options](const serve::ReplicaInfo& info) {
-    return std::make_unique<ScreenerReplica>(ctx, options, info);
-  };
-  return spec;
+  return deployment_spec<ScreenerReplica>(
+      kService,
+      {
+          {"POST", "/api/screener/screen", kScreen, true, "Screen instruments with filters"},
+          {"GET", "/api/screener/filters", kFilters, true, "List filters"},
+          {"GET", "/api/screener/status", kStatus, false, "Service status"},
+          {"POST", "/api/screener/custom-filter", kCustomFilter, true, "Create a custom filter"},
+          {"GET", "/api/screener/market-overview", kMarketOverview, true, "Market overview"},
+      },
+      ctx, options);
 }
 
 }  // namespace tc::services

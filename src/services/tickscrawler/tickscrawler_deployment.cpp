@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
-#include "core/time_parse.hpp"
 #include "market/instrument.hpp"
 #include "services/common/handler_support.hpp"
 
@@ -75,16 +74,6 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
     return Status::ok();
   }
 
-  // Reads an optional time field into `out`; invalid_argument names the field.
-  static Status read_time(const std::optional<std::string>& text, std::string_view field,
-                          int64_t& out) {
-    if (!text) return Status::ok();
-    auto t = parse_utc_time(*text);
-    if (!t) return invalid_argument(std::string(field) + ": " + t.status().message());
-    out = *t;
-    return Status::ok();
-  }
-
   Response crawl(const Request& request) {
     auto body = read_json_object(request);
     if (!body) return error_response(body.status());
@@ -97,12 +86,7 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
     if (s.is_ok() && (!symbols || symbols->empty())) {
       s = invalid_argument("body: field 'symbols' must list at least one symbol");
     }
-    int64_t start_ns = 0, end_ns = 0;
-    if (s.is_ok()) s = read_time(start, "body: field 'start'", start_ns);
-    if (s.is_ok()) s = read_time(end, "body: field 'end'", end_ns);
-    if (s.is_ok() && start && end && end_ns <= start_ns) {
-      s = invalid_argument("body: 'end' must be after 'start'");
-    }
+    if (s.is_ok()) s = read_time_range(start, end, "body: field").status();
     if (s.is_ok()) s = check_source_and_symbols(*source, *symbols);
     if (!s.is_ok()) return error_response(s);
     return not_built("crawling (the market data sources)");
@@ -114,14 +98,13 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
     ObjectReader r(*body, "body");
     auto source = r.required_string("source", 64);
     auto symbols = r.optional_string_array("symbols", 100, 32);
-    auto speed = r.optional_number("speed", 0.01, 10000);
+    r.optional_number("speed", 0.01, 10000);  // replay speed: checked now, used by replay
     Status s = r.finish();
     if (s.is_ok() && (!symbols || symbols->empty())) {
       s = invalid_argument("body: field 'symbols' must list at least one symbol");
     }
     if (s.is_ok()) s = check_source_and_symbols(*source, *symbols);
     if (!s.is_ok()) return error_response(s);
-    (void)speed;
     return not_built("live streaming (the market data sources)");
   }
 
@@ -141,17 +124,9 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
     if (format != "json" && format != "csv") {
       return error_response(invalid_argument("query parameter 'format' must be json or csv"));
     }
-    int64_t start_ns = 0, end_ns = 0;
-    Status s = Status::ok();
-    if (auto t = request.query_param("start")) {
-      s = read_time(std::string(*t), "query parameter 'start'", start_ns);
-    }
-    if (auto t = request.query_param("end"); s.is_ok() && t) {
-      s = read_time(std::string(*t), "query parameter 'end'", end_ns);
-    }
-    if (s.is_ok() && start_ns != 0 && end_ns != 0 && end_ns <= start_ns) {
-      s = invalid_argument("'end' must be after 'start'");
-    }
+    Status s =
+        read_time_range(request.query_param("start"), request.query_param("end"), "query parameter")
+            .status();
     if (s.is_ok()) s = check_source_and_symbols(source, {std::string(*symbol)});
     if (!s.is_ok()) return error_response(s);
     return not_built("historical data (tick storage and resampling)");
@@ -184,22 +159,19 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
 
 serve::DeploymentSpec make_tickscrawler_deployment(const ServiceContext& ctx,
                                                    TickscrawlerOptions options) {
-  serve::DeploymentSpec spec;
-  spec.name = std::string(kService);
-  spec.routes = {
-      {"POST", "/api/tickscrawler/crawl", kCrawl, true, "Crawl tick data"},
-      {"GET", "/api/tickscrawler/sources", kSources, true, "List data sources"},
-      {"GET", "/api/tickscrawler/status", kStatus, false, "Service status"},
-      {"POST", "/api/tickscrawler/stream", kStream, true, "Start streaming"},
-      {"DELETE", "/api/tickscrawler/stream/{id}", kStopStream, true, "Stop a stream"},
-      {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical data"},
-      {"GET", "/api/tickscrawler/streams", kStreams, true, "List streams"},
-      {"GET", "/api/tickscrawler/crawls", kCrawls, true, "List crawls"},
-  };
-  spec.make_replica = [&ctx, options](const serve::ReplicaInfo& info) {
-    return std::make_unique<TickscrawlerReplica>(ctx, options, info);
-  };
-  return spec;
+  return deployment_spec<TickscrawlerReplica>(
+      kService,
+      {
+          {"POST", "/api/tickscrawler/crawl", kCrawl, true, "Crawl tick data"},
+          {"GET", "/api/tickscrawler/sources", kSources, true, "List data sources"},
+          {"GET", "/api/tickscrawler/status", kStatus, false, "Service status"},
+          {"POST", "/api/tickscrawler/stream", kStream, true, "Start streaming"},
+          {"DELETE", "/api/tickscrawler/stream/{id}", kStopStream, true, "Stop a stream"},
+          {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical data"},
+          {"GET", "/api/tickscrawler/streams", kStreams, true, "List streams"},
+          {"GET", "/api/tickscrawler/crawls", kCrawls, true, "List crawls"},
+      },
+      ctx, options);
 }
 
 }  // namespace tc::services

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "core/status.hpp"
 
@@ -64,6 +66,19 @@ class SqliteDatabase {
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
   sqlite3* db_;
 };
+
+// Steps `statement` to its end, mapping each row with `read(const Statement&)`.
+template <typename Read>
+auto read_all(Statement& statement, Read read)
+    -> Result<std::vector<std::invoke_result_t<Read, const Statement&>>> {
+  std::vector<std::invoke_result_t<Read, const Statement&>> out;
+  while (true) {
+    auto row = statement.step();
+    if (!row) return row.status();
+    if (!*row) return out;
+    out.push_back(read(statement));
+  }
+}
 
 // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
 template <typename Body>

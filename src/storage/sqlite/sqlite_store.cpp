@@ -116,14 +116,7 @@ Result<std::vector<JobRecord>> SqliteStore::list(const JobQuery& query) {
   if (query.service) s->bind(i++, *query.service);
   if (query.state) s->bind(i++, job_state_name(*query.state));
   s->bind(i, static_cast<int64_t>(query.limit));
-  std::vector<JobRecord> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    out.push_back(read_job(*s));
-  }
-  return out;
+  return read_all(*s, read_job);
 }
 
 Status SqliteStore::update(const JobRecord& job) {
@@ -167,14 +160,10 @@ Result<std::vector<AlgorithmRecord>> SqliteStore::algorithms() {
   auto s = db_->prepare(
       "SELECT name, description, parameters, enabled FROM algorunner_algorithms ORDER BY name");
   if (!s) return s.status();
-  std::vector<AlgorithmRecord> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    out.push_back({s->column_text(0), s->column_text(1), s->column_text(2), s->column_int(3) != 0});
-  }
-  return out;
+  return read_all(*s, [](const Statement& row) {
+    return AlgorithmRecord{row.column_text(0), row.column_text(1), row.column_text(2),
+                           row.column_int(3) != 0};
+  });
 }
 
 Result<std::vector<FilterRecord>> SqliteStore::filters() {
@@ -182,14 +171,10 @@ Result<std::vector<FilterRecord>> SqliteStore::filters() {
   auto s = db_->prepare(
       "SELECT name, expression, description, builtin FROM screener_filters ORDER BY name");
   if (!s) return s.status();
-  std::vector<FilterRecord> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    out.push_back({s->column_text(0), s->column_text(1), s->column_text(2), s->column_int(3) != 0});
-  }
-  return out;
+  return read_all(*s, [](const Statement& row) {
+    return FilterRecord{row.column_text(0), row.column_text(1), row.column_text(2),
+                        row.column_int(3) != 0};
+  });
 }
 
 Result<std::vector<DataSourceRecord>> SqliteStore::data_sources() {
@@ -197,15 +182,10 @@ Result<std::vector<DataSourceRecord>> SqliteStore::data_sources() {
   auto s = db_->prepare(
       "SELECT name, kind, description, config, enabled FROM tickscrawler_sources ORDER BY name");
   if (!s) return s.status();
-  std::vector<DataSourceRecord> out;
-  while (true) {
-    auto row = s->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    out.push_back({s->column_text(0), s->column_text(1), s->column_text(2), s->column_text(3),
-                   s->column_int(4) != 0});
-  }
-  return out;
+  return read_all(*s, [](const Statement& row) {
+    return DataSourceRecord{row.column_text(0), row.column_text(1), row.column_text(2),
+                            row.column_text(3), row.column_int(4) != 0};
+  });
 }
 
 }  // namespace tc::storage
