@@ -19,16 +19,15 @@ constexpr std::string_view kRunKind = "algorithm_run";
 
 enum Route { kRun = 1, kStatus, kAlgorithms, kStop, kRuns, kRun1 };
 
-class AlgorunnerReplica final : public serve::ReplicaHandler {
+class AlgorunnerReplica final : public ServiceReplica<AlgorunnerOptions> {
  public:
   AlgorunnerReplica(const ServiceContext& ctx, AlgorunnerOptions options, serve::ReplicaInfo info)
-      : ctx_(ctx), options_(options), info_(std::move(info)) {
-    limits_json_ = to_json(json::object{
-        {"max_concurrent", options_.max_concurrent},
-        {"max_execution_time_s",
-         std::chrono::duration<double>(options_.max_execution_time).count()},
-    });
-  }
+      : ServiceReplica(kService, ctx, options, std::move(info),
+                       json::object{
+                           {"max_concurrent", options.max_concurrent},
+                           {"max_execution_time_s",
+                            std::chrono::duration<double>(options.max_execution_time).count()},
+                       }) {}
 
   Response handle(int route, const Request& request) override {
     switch (route) {
@@ -89,8 +88,6 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
     return not_built("algorithm execution (backtests and paper runs)");
   }
 
-  Response status() { return status_response(ctx_, kService, info_, limits_json_); }
-
   Response algorithms() {
     auto catalog = ctx_.catalog.algorithms();
     if (!catalog) return error_response(catalog.status());
@@ -119,11 +116,6 @@ class AlgorunnerReplica final : public serve::ReplicaHandler {
     }
     return stop_job(ctx_, kRunKind, *run_id, "stopped by request");
   }
-
-  const ServiceContext& ctx_;
-  const AlgorunnerOptions options_;
-  const serve::ReplicaInfo info_;
-  std::string limits_json_;  // the status endpoint's limits, fixed for the replica
 };
 
 }  // namespace

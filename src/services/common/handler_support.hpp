@@ -66,4 +66,28 @@ serve::Response get_job(const ServiceContext& ctx, std::string_view kind,
 serve::Response stop_job(const ServiceContext& ctx, std::string_view kind, const std::string& id,
                          std::string_view why);
 
+// What the services' replicas share: their context, options and identity, and the status
+// endpoint, whose limits part is serialized once per replica.
+template <typename Options>
+class ServiceReplica : public serve::ReplicaHandler {
+ protected:
+  ServiceReplica(std::string_view service, const ServiceContext& ctx, Options options,
+                 serve::ReplicaInfo info, const json::object& limits)
+      : ctx_(ctx),
+        options_(std::move(options)),
+        info_(std::move(info)),
+        service_(service),
+        limits_json_(to_json(limits)) {}
+
+  serve::Response status() const { return status_response(ctx_, service_, info_, limits_json_); }
+
+  const ServiceContext& ctx_;
+  const Options options_;
+  const serve::ReplicaInfo info_;
+
+ private:
+  std::string_view service_;
+  std::string limits_json_;
+};
+
 }  // namespace tc::services

@@ -24,16 +24,16 @@ bool is_filter_name(std::string_view name) {
   });
 }
 
-class ScreenerReplica final : public serve::ReplicaHandler {
+class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
  public:
   ScreenerReplica(const ServiceContext& ctx, ScreenerOptions options, serve::ReplicaInfo info)
-      : ctx_(ctx), options_(options), info_(std::move(info)) {
-    limits_json_ = to_json(json::object{
-        {"max_results", options_.max_results},
-        {"refresh_interval_s", std::chrono::duration<double>(options_.refresh_interval).count()},
-        {"max_expression_length", options_.max_expression_length},
-    });
-  }
+      : ServiceReplica(kService, ctx, options, std::move(info),
+                       json::object{
+                           {"max_results", options.max_results},
+                           {"refresh_interval_s",
+                            std::chrono::duration<double>(options.refresh_interval).count()},
+                           {"max_expression_length", options.max_expression_length},
+                       }) {}
 
   Response handle(int route, const Request& request) override {
     switch (route) {
@@ -98,8 +98,6 @@ class ScreenerReplica final : public serve::ReplicaHandler {
     return json_response(json::object{{"count", items.size()}, {"filters", std::move(items)}});
   }
 
-  Response status() { return status_response(ctx_, kService, info_, limits_json_); }
-
   Response custom_filter(const Request& request) {
     auto body = read_json_object(request);
     if (!body) return error_response(body.status());
@@ -120,11 +118,6 @@ class ScreenerReplica final : public serve::ReplicaHandler {
     }
     return not_built("custom filters (the expression language)");
   }
-
-  const ServiceContext& ctx_;
-  const ScreenerOptions options_;
-  const serve::ReplicaInfo info_;
-  std::string limits_json_;  // the status endpoint's limits, fixed for the replica
 };
 
 }  // namespace

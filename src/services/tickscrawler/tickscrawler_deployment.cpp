@@ -18,17 +18,17 @@ constexpr std::string_view kService = "tickscrawler";
 
 enum Route { kCrawl = 1, kSources, kStatus, kStream, kStopStream, kHistorical, kStreams, kCrawls };
 
-class TickscrawlerReplica final : public serve::ReplicaHandler {
+class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
  public:
   TickscrawlerReplica(const ServiceContext& ctx, TickscrawlerOptions options,
                       serve::ReplicaInfo info)
-      : ctx_(ctx), options_(options), info_(std::move(info)) {
-    limits_json_ = to_json(json::object{
-        {"max_crawls", options_.max_crawls},
-        {"crawl_timeout_s", std::chrono::duration<double>(options_.timeout).count()},
-        {"max_streams", options_.max_streams},
-    });
-  }
+      : ServiceReplica(
+            kService, ctx, options, std::move(info),
+            json::object{
+                {"max_crawls", options.max_crawls},
+                {"crawl_timeout_s", std::chrono::duration<double>(options.timeout).count()},
+                {"max_streams", options.max_streams},
+            }) {}
 
   Response handle(int route, const Request& request) override {
     switch (route) {
@@ -146,13 +146,6 @@ class TickscrawlerReplica final : public serve::ReplicaHandler {
     }
     return json_response(json::object{{"count", items.size()}, {"sources", std::move(items)}});
   }
-
-  Response status() { return status_response(ctx_, kService, info_, limits_json_); }
-
-  const ServiceContext& ctx_;
-  const TickscrawlerOptions options_;
-  const serve::ReplicaInfo info_;
-  std::string limits_json_;  // the status endpoint's limits, fixed for the replica
 };
 
 }  // namespace
