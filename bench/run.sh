@@ -14,16 +14,15 @@ rounds="${2:-3}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+# nginx (the reference), wrk (the load) and curl, from Debian's packages when missing.
 need=()
-for p in nginx-light wrk; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if ! command -v nginx >/dev/null && [ ${#need[@]} -gt 0 ]; then :; fi
-command -v nginx >/dev/null && need=("${need[@]/nginx-light}")
-if [ -n "$(echo "${need[@]}" | tr -d ' ')" ]; then
+command -v nginx > /dev/null || need+=(nginx-light)
+command -v wrk > /dev/null || need+=(wrk)
+command -v curl > /dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends ${need[@]}
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
@@ -38,7 +37,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A loopback port nothing listens on.
+free_port() {
+  local p
+  while true; do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2> /dev/null || { echo "$p"; return; }
+  done
+}
 wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
 
 # Both servers log each request, or neither: TC_BENCH_LOG_LEVEL=info turns both access logs on.

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -174,6 +175,7 @@ int run_start(const StartFlags& flags) {
   tc::LogOptions log;
   log.directory = settings->log_dir;
   log.level = settings->log_level;
+  log.to_stderr = !flags.detach;  // detached, stderr is a file beside the log already
   if (auto s = tc::init_logging(log); !s.is_ok()) return fail(s, kExitUsage);
 
   tc::node::Node node(*settings);
@@ -182,14 +184,26 @@ int run_start(const StartFlags& flags) {
     node.request_stop();
     return fail(s);
   }
+  // The first signal drains; a second one, while draining, exits at once.
+  std::atomic<bool> stopped{false};
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("event=signal signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    node.request_stop();
+    for (int received = 0;; ++received) {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (stopped) return;
+      const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      if (received > 0) {
+        spdlog::warn("event=signal signal={} action=exit_without_draining", name);
+        spdlog::shutdown();
+        std::_Exit(kExitFailure);
+      }
+      spdlog::info("event=signal signal={} action=drain", name);
+      node.request_stop();
+    }
   });
   node.wait_and_stop();
-  pthread_kill(signal_thread.native_handle(), SIGTERM);  // wakes sigwait when the API stopped us
+  stopped = true;
+  pthread_kill(signal_thread.native_handle(), SIGTERM);  // ends the signal thread's wait
   signal_thread.join();
   spdlog::shutdown();
   return 0;

@@ -5,9 +5,11 @@
 // share a queue group split the messages: each goes to one member. request() publishes with a
 // private reply subject and waits for the first reply; it fails with unavailable at once when
 // nobody subscribes to the subject (no responders) and with deadline_exceeded after the timeout —
-// never a hang. Handlers run on the bus's delivery thread, one message at a time per bus.
+// never a hang. Each subscription's handler gets its messages in order, one at a time, on a
+// delivery thread of the bus.
 //
-// Implementations: InProcBus (one process) and NatsBus (nats-server). All are thread-safe.
+// Implementations: InProcBus (one process); a NATS one is to come for multi-node clusters.
+// All are thread-safe.
 #pragma once
 
 #include <functional>

@@ -1,6 +1,6 @@
 // Cache: a bounded key-value cache with expiry for results that are costly to compute (screener
 // results, market overview, latest quotes). MemoryCache is the in-process default; a Redis
-// implementation serves cluster mode. Implementations are thread-safe.
+// one is to come for multi-node clusters. Implementations are thread-safe.
 #pragma once
 
 #include <optional>

@@ -1,5 +1,5 @@
 // Store: a node's handle on persistent state, grouping the per-concern stores. The embedded
-// default is SqliteStore; cluster mode uses PostgreSQL. Thread-safe.
+// default is SqliteStore; a PostgreSQL store is to come for multi-node clusters. Thread-safe.
 #pragma once
 
 #include "storage/catalog_store.hpp"

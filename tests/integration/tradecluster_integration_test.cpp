@@ -201,6 +201,23 @@ TEST_F(TradeclusterTest, SigtermDrainsInFlightRequestsAndExitsZero) {
   EXPECT_NE(node.output().find("event=node_stopped drained=true"), std::string::npos);
 }
 
+TEST_F(TradeclusterTest, SecondSignalExitsWithoutWaitingForDrain) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  std::thread slow([&] { (void)node.request("GET", "/api/probe/sleep?ms=20000"); });
+  ASSERT_TRUE(wait_until([&] {
+    return node.cli({"status", "--json"}).output.find("\"ongoing\":1") != std::string::npos;
+  }));
+  node.signal(SIGTERM);
+  ASSERT_TRUE(
+      wait_until([&] { return node.output().find("event=node_draining") != std::string::npos; }));
+  node.signal(SIGTERM);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(10)));
+  EXPECT_EQ(node.exit_code(), 1);
+  EXPECT_NE(node.output().find("action=exit_without_draining"), std::string::npos);
+  slow.join();
+}
+
 TEST_F(TradeclusterTest, RequestPastDeadlineGets504) {
   NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}, {"TC_REQUEST_TIMEOUT", "0.3"}});
   ASSERT_TRUE(node.start()) << node.output();

@@ -1,6 +1,8 @@
 // The three services' HTTP contracts, driven through the gateway without sockets.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "cluster/inproc_bus.hpp"
 #include "core/ids.hpp"
 #include "gateway/gateway.hpp"
@@ -188,6 +190,59 @@ TEST_F(ServicesApiTest, TickscrawlerEndpoints) {
   EXPECT_EQ(call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}}).status, 501);
   EXPECT_EQ(body(call("GET", "/api/tickscrawler/streams")).at("count").as_int64(), 0);
   EXPECT_EQ(body(call("GET", "/api/tickscrawler/crawls")).at("count").as_int64(), 0);
+}
+
+// A catalog whose every read fails, as a broken or locked database would.
+class FailingCatalog final : public storage::CatalogStore {
+ public:
+  Result<std::vector<storage::AlgorithmRecord>> algorithms() override { return failure(); }
+  Result<std::vector<storage::FilterRecord>> filters() override { return failure(); }
+  Result<std::vector<storage::DataSourceRecord>> data_sources() override { return failure(); }
+
+ private:
+  static Status failure() { return unavailable("database is locked"); }
+};
+
+TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
+  testing::TempDir dir;
+  ManualClock clock;
+  InlineExecutor executor;
+  cluster::NodeRegistry nodes;
+  cluster::NodeInfo head;
+  head.id = "head";
+  head.total = head.available = cluster::ResourceSet::from_cpu(4, 1LL << 30);
+  ASSERT_TRUE(nodes.add(head).is_ok());
+  cluster::InProcBus bus;
+  serve::ServeRuntime runtime(clock, executor, nodes);
+  auto store = storage::SqliteStore::open(dir.path() / "t.db");
+  ASSERT_TRUE(store.is_ok());
+  serve::JobRegistry jobs((*store)->jobs(), bus, clock);
+  FailingCatalog catalog;
+  ServiceContext ctx{clock, catalog, jobs, runtime, clock.unix_nanos()};
+  ASSERT_TRUE(runtime.add(make_algorunner_deployment(ctx, {}), {}).is_ok());
+  ASSERT_TRUE(runtime.add(make_tickscrawler_deployment(ctx, {}), {}).is_ok());
+  runtime.deploy_all();
+  auto gateway = gateway::Gateway::create({}, clock, runtime);
+  ASSERT_TRUE(gateway.is_ok());
+  auto call = [&](std::string method, std::string path, std::string body) {
+    serve::Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.body = std::move(body);
+    serve::Response out;
+    (*gateway)->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
+    return out;
+  };
+  for (auto [method, path, body] :
+       {std::tuple{"GET", "/api/algorunner/algorithms", ""},
+        std::tuple{"POST", "/api/algorunner/run", R"({"algorithm":"sma_crossover"})"},
+        std::tuple{"POST", "/api/tickscrawler/crawl",
+                   R"({"source":"simulator","symbols":["A"]})"}}) {
+    serve::Response r = call(method, path, body);
+    EXPECT_EQ(r.status, 503) << path;
+    EXPECT_NE(r.body.find("database is locked"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(call("GET", "/api/algorunner/status", "").status, 200);
 }
 
 TEST_F(ServicesApiTest, StreamStopRefusesJobsOfOtherKinds) {
