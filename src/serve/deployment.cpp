@@ -1,6 +1,6 @@
 #include "serve/deployment.hpp"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +38,7 @@ struct Deployment::Replica {
   int64_t handled = 0;
   int64_t started_at = 0;
   bool unhealthy = false;
+  bool reported_pending = false;  // the "no room" event is recorded once
   int consecutive_failures = 0;
   bool check_in_flight = false;
   uint64_t check_generation = 0;
@@ -340,7 +341,15 @@ void Deployment::reconcile_replicas_locked(TimePoint now) {
   for (auto& r : replicas_) {
     if (r->state != ReplicaState::kPending) continue;
     auto node = ctx_.nodes.reserve(config_.resources);
-    if (!node) continue;
+    if (!node) {
+      if (!r->reported_pending) {
+        r->reported_pending = true;
+        add_event_locked("replica_pending", r.get(),
+                         fmt::format("no node has {} CPU and {} MB free", config_.resources.cpu(),
+                                     config_.resources.memory_bytes >> 20));
+      }
+      continue;
+    }
     try {
       r->handler = spec_.make_replica(ReplicaInfo{r->id, *node});
     } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "gateway/http_client.hpp"
@@ -44,6 +45,13 @@ class HttpServerTest : public ::testing::Test {
     return http_request(c);
   }
 
+  void TearDown() override {
+    std::lock_guard lock(mu_);
+    if (later_.joinable()) later_.join();  // before the server goes
+  }
+
+  std::mutex mu_;
+  std::thread later_;
   std::unique_ptr<HttpServer> server_;
 };
 

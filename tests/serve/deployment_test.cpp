@@ -343,6 +343,9 @@ TEST_F(DeploymentTest, ReplicaThatDoesNotFitStaysPending) {
   DeploymentStatus s = d.status();
   EXPECT_EQ(s.num_replicas, 2);  // 2 x 0.2 CPU fit in 0.5
   EXPECT_EQ(s.pending_replicas, 1);
+  d.reconcile();
+  ASSERT_EQ(events_of("replica_pending").size(), 1u);  // said once, not every pass
+  EXPECT_NE(events_of("replica_pending")[0].reason.find("0.2 CPU"), std::string::npos);
   d.undeploy();
   d.reconcile();
 }
