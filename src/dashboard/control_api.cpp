@@ -1,5 +1,7 @@
 #include "dashboard/control_api.hpp"
 
+#include <charconv>
+
 #include "core/json_writer.hpp"
 #include "gateway/bearer_auth.hpp"
 #include "serve/http_error.hpp"
@@ -104,9 +106,8 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
     case kEvents: {
       size_t limit = 100;
       if (auto text = request.query_param("limit")) {
-        try {
-          limit = std::stoul(std::string(*text));
-        } catch (const std::exception&) {
+        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+        if (ec != std::errc() || end != text->data() + text->size() || limit == 0) {
           return respond(error_response(invalid_argument("'limit' must be a positive integer")));
         }
       }

@@ -47,7 +47,7 @@ Result<HttpResult> http_request(const HttpCall& call) {
   req.prepare_payload();
 
   beast::error_code ec;
-  auto address = asio::ip::make_address(call.host, ec);
+  auto address = asio::ip::make_address(call.host == "localhost" ? "127.0.0.1" : call.host, ec);
   if (ec) return invalid_argument("invalid host '" + call.host + "'");
   stream.expires_after(call.timeout);
   stream.async_connect(tcp::endpoint(address, call.port), [&](beast::error_code e) {

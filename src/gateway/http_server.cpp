@@ -318,7 +318,8 @@ Status HttpServer::start() {
   }
   std::string where = s.options.host + ":" + std::to_string(s.options.port);
   beast::error_code ec;
-  auto address = asio::ip::make_address(s.options.host, ec);
+  auto address =
+      asio::ip::make_address(s.options.host == "localhost" ? "127.0.0.1" : s.options.host, ec);
   if (ec) return invalid_argument(s.options.name + ": invalid host '" + s.options.host + "'");
   tcp::endpoint endpoint(address, s.options.port);
   s.acceptor.emplace(*s.contexts[0]);

@@ -42,6 +42,8 @@ struct ReplicaInfo {
 struct DeploymentSpec {
   std::string name;
   std::vector<RouteSpec> routes;
+  // Makes a replica's handler. It runs on the control loop while the deployment is locked, so it
+  // must be quick; slow warm-up belongs in the handler, reported through check_health().
   std::function<std::unique_ptr<ReplicaHandler>(const ReplicaInfo&)> make_replica;
 };
 
