@@ -1,0 +1,111 @@
+#include "dashboard/control_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include "serve/http_error.hpp"
+
+namespace tc::dashboard {
+namespace {
+
+class NoopReplica final : public serve::ReplicaHandler {
+ public:
+  serve::Response handle(int, const serve::Request&) override { return {}; }
+};
+
+class ControlApiTest : public ::testing::Test {
+ protected:
+  ControlApiTest() : runtime_(clock_, executor_, nodes_) {
+    cluster::NodeInfo head;
+    head.id = "head";
+    head.is_head = true;
+    head.total = head.available = cluster::ResourceSet::from_cpu(2, 4LL << 30);
+    EXPECT_TRUE(nodes_.add(head).is_ok());
+    serve::DeploymentSpec spec;
+    spec.name = "svc";
+    spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<NoopReplica>(); };
+    serve::DeploymentConfig config;
+    config.num_replicas = 2;
+    EXPECT_TRUE(runtime_.add(spec, config).is_ok());
+    runtime_.deploy_all();
+  }
+
+  void make(std::string token = "") {
+    ControlApiOptions o;
+    o.api_token = std::move(token);
+    api_ = std::make_unique<ControlApi>(o, clock_, runtime_, nodes_, [this] { ++stops_; });
+  }
+
+  serve::Response call(std::string method, std::string path, serve::Fields query = {},
+                       std::string authorization = "") {
+    serve::Request r;
+    r.method = std::move(method);
+    r.path = std::move(path);
+    r.query = std::move(query);
+    r.authorization = std::move(authorization);
+    serve::Response out;
+    api_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
+    return out;
+  }
+
+  ManualClock clock_;
+  InlineExecutor executor_;
+  cluster::NodeRegistry nodes_;
+  serve::ServeRuntime runtime_;
+  std::unique_ptr<ControlApi> api_;
+  int stops_ = 0;
+};
+
+TEST_F(ControlApiTest, StatusListsNodesDeploymentsAndEvents) {
+  make();
+  serve::Response r = call("GET", "/api/cluster/status");
+  ASSERT_EQ(r.status, 200);
+  auto body = parse_json(r.body);
+  ASSERT_TRUE(body.is_ok()) << r.body;
+  const json::object& s = body->as_object();
+  const json::object& node = s.at("nodes").as_array()[0].as_object();
+  EXPECT_EQ(node.at("id").as_string(), "head");
+  // Two replicas of 0.2 CPU are placed on the node's 2 CPU.
+  EXPECT_DOUBLE_EQ(
+      node.at("resources").as_object().at("available").as_object().at("cpu").to_number<double>(),
+      1.6);
+  const json::object& d = s.at("deployments").as_array()[0].as_object();
+  EXPECT_EQ(d.at("num_replicas").as_int64(), 2);
+  EXPECT_EQ(d.at("replicas").as_array().size(), 2u);
+  EXPECT_EQ(s.at("events").as_array().size(), 2u);  // two replica_started
+}
+
+TEST_F(ControlApiTest, EventsLimitIsValidated) {
+  make();
+  EXPECT_EQ(call("GET", "/api/cluster/events", {{"limit", "1"}}).status, 200);
+  EXPECT_EQ(call("GET", "/api/cluster/events", {{"limit", "x"}}).status, 400);
+  EXPECT_EQ(call("GET", "/api/cluster/events", {{"limit", "0"}}).status, 400);
+}
+
+TEST_F(ControlApiTest, ShutdownDeployAndStop) {
+  make();
+  EXPECT_EQ(call("POST", "/api/serve/shutdown").status, 200);
+  EXPECT_FALSE(runtime_.find("svc")->status().deployed);
+  EXPECT_EQ(call("POST", "/api/serve/deploy").status, 200);
+  EXPECT_TRUE(runtime_.find("svc")->status().deployed);
+  EXPECT_EQ(call("POST", "/api/node/stop").status, 202);
+  EXPECT_EQ(stops_, 1);
+}
+
+TEST_F(ControlApiTest, TokenGuardsCommands) {
+  make("secret");
+  EXPECT_EQ(call("POST", "/api/node/stop").status, 401);
+  EXPECT_EQ(stops_, 0);
+  EXPECT_EQ(call("POST", "/api/node/stop", {}, "Bearer secret").status, 202);
+  EXPECT_EQ(call("GET", "/api/cluster/status").status, 200);
+}
+
+TEST_F(ControlApiTest, UnknownPathAndMethod) {
+  make();
+  EXPECT_EQ(call("GET", "/api/nope").status, 404);
+  serve::Response r = call("GET", "/api/node/stop");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(serve::find_field(r.headers, "Allow"), "POST");
+}
+
+}  // namespace
+}  // namespace tc::dashboard
