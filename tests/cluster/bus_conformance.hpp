@@ -78,12 +78,11 @@ TEST_P(BusConformanceTest, RequestGetsReply) {
 }
 
 TEST_P(BusConformanceTest, RequestWithoutRespondersFailsAtOnce) {
-  auto start = std::chrono::steady_clock::now();
-  auto reply = bus_->request("tc.v1.nobody.home", "x", std::chrono::seconds(30));
+  // unavailable, not deadline_exceeded: the request did not wait for its timeout.
+  auto reply = bus_->request("tc.v1.nobody.home", "x", std::chrono::hours(1));
   ASSERT_FALSE(reply.is_ok());
   EXPECT_EQ(reply.status().code(), StatusCode::kUnavailable);
-  // "At once" means well inside the timeout; no hang until it.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+  EXPECT_NE(reply.status().message().find("no responders"), std::string::npos);
 }
 
 TEST_P(BusConformanceTest, RequestTimesOutWhenNobodyReplies) {
