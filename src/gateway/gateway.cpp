@@ -163,15 +163,22 @@ void Gateway::handle(Request request, serve::Responder respond) {
 
 Response Gateway::health() const {
   // Written directly: /health is polled hard by load balancers and benchmarks.
+  const auto& deployments = runtime_.deployments();
+  std::vector<serve::Deployment::Health> health;
+  health.reserve(deployments.size());
+  bool healthy = true;
+  for (const auto& d : deployments) {
+    health.push_back(d->health());
+    healthy = healthy && health.back().deployed && health.back().healthy > 0;
+  }
   Response r;
   JsonWriter w(r.body);
-  bool healthy = true;
-  w.begin_object().key("deployments").begin_object();
-  for (const auto& d : runtime_.deployments()) {
-    serve::Deployment::Health h = d->health();
+  w.begin_object().field("status", healthy ? "healthy" : "unhealthy");
+  w.key("deployments").begin_object();
+  for (size_t i = 0; i < deployments.size(); ++i) {
+    const serve::Deployment::Health& h = health[i];
     bool ok = h.deployed && h.healthy > 0;
-    healthy = healthy && ok;
-    w.key(d->spec().name)
+    w.key(deployments[i]->spec().name)
         .begin_object()
         .field("status", ok ? "healthy" : (h.deployed ? "unhealthy" : "stopped"))
         .field("num_replicas", h.running)
@@ -179,7 +186,7 @@ Response Gateway::health() const {
         .field("pending_replicas", h.pending)
         .end_object();
   }
-  w.end_object().field("status", healthy ? "healthy" : "unhealthy").end_object();
+  w.end_object().end_object();
   if (healthy) return r;
   auto details = parse_json(r.body);
   return error_response(503, "unavailable", "a deployment has no healthy replica",
