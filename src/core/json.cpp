@@ -60,9 +60,10 @@ const json::value* ObjectReader::find(std::string_view name, bool required) {
 }
 
 std::optional<std::string> ObjectReader::required_string(std::string_view name, size_t max_length) {
-  const json::value* v = find(name, true);
-  if (v == nullptr) return std::nullopt;
-  known_.pop_back();
+  if (!object_.contains(name)) {
+    (void)find(name, true);  // records the error
+    return std::nullopt;
+  }
   return optional_string(name, max_length);
 }
 

@@ -96,7 +96,7 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
     if (!deployed_) {
       ++rejected_total_;
       refusal = error_response(503, "unavailable", "deployment " + spec_.name + " is not deployed");
-    } else if (auto index = pick_locked(std::nullopt)) {
+    } else if (auto index = pick_locked()) {
       auto& replica = replicas_[*index];
       ++replica->ongoing;
       call->seq = next_call_++;
@@ -120,13 +120,13 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
   }
 }
 
-std::optional<size_t> Deployment::pick_locked(std::optional<size_t> exclude) {
+std::optional<size_t> Deployment::pick_locked() {
   loads_.clear();
   for (const auto& r : replicas_) {
     loads_.push_back(
         {r->ongoing, config_.max_ongoing_requests, r->state == ReplicaState::kRunning});
   }
-  return router_.choose(loads_, exclude);
+  return router_.choose(loads_);
 }
 
 void Deployment::execute(Dispatch dispatch, bool inline_ok) {
@@ -179,7 +179,7 @@ void Deployment::take_queued_locked(std::vector<Dispatch>& out) {
       queue_.pop_front();
       continue;
     }
-    auto index = pick_locked(std::nullopt);
+    auto index = pick_locked();
     if (!index) return;
     auto call = std::move(queue_.front());
     queue_.pop_front();
@@ -210,7 +210,6 @@ void Deployment::expire_locked(TimePoint now, std::vector<std::shared_ptr<Call>>
 void Deployment::reconcile() {
   TimePoint now = ctx_.clock.now();
   std::vector<std::shared_ptr<Call>> expired;
-  std::vector<Response> refusals;
   std::vector<Dispatch> next;
   std::vector<HealthCheck> checks;
   {
@@ -433,6 +432,10 @@ DeploymentStatus Deployment::status() const {
   s.rejected_total = rejected_total_;
   s.timed_out_total = timed_out_total_;
   s.config = config_;
+  Health h = health_locked();
+  s.num_replicas = h.running;
+  s.healthy_replicas = h.healthy;
+  s.pending_replicas = h.pending;
   for (const auto& r : replicas_) {
     ReplicaStatus rs;
     rs.id = r->id;
@@ -444,11 +447,6 @@ DeploymentStatus Deployment::status() const {
     rs.handled = r->handled;
     rs.started_at = r->started_at;
     s.ongoing += r->ongoing;
-    if (r->state == ReplicaState::kRunning) {
-      ++s.num_replicas;
-      if (r->consecutive_failures == 0) ++s.healthy_replicas;
-    }
-    if (r->state == ReplicaState::kPending) ++s.pending_replicas;
     if (r->state == ReplicaState::kDraining) ++s.draining_replicas;
     s.replicas.push_back(std::move(rs));
   }
@@ -457,6 +455,10 @@ DeploymentStatus Deployment::status() const {
 
 Deployment::Health Deployment::health() const {
   std::lock_guard lock(mu_);
+  return health_locked();
+}
+
+Deployment::Health Deployment::health_locked() const {
   Health h;
   h.deployed = deployed_;
   for (const auto& r : replicas_) {

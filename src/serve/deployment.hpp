@@ -116,7 +116,8 @@ class Deployment {
   void execute(Dispatch dispatch, bool inline_ok);
   void run(const Dispatch& dispatch);
   void finish(const Dispatch& dispatch, Response response, bool crashed, std::string why);
-  std::optional<size_t> pick_locked(std::optional<size_t> exclude);
+  std::optional<size_t> pick_locked();
+  Health health_locked() const;
   void take_queued_locked(std::vector<Dispatch>& out);
   void expire_locked(TimePoint now, std::vector<std::shared_ptr<Call>>& expired);
   void check_health_locked(TimePoint now, std::vector<HealthCheck>& due);

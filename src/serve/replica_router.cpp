@@ -4,15 +4,14 @@
 
 namespace tc::serve {
 
-std::optional<size_t> ReplicaRouter::choose(std::span<const ReplicaLoad> replicas,
-                                            std::optional<size_t> exclude) {
+std::optional<size_t> ReplicaRouter::choose(std::span<const ReplicaLoad> replicas) {
   // Candidates are few (at most max_replicas), so a small scan is cheaper than any index.
   size_t candidates[64];
   size_t n = 0;
   std::vector<size_t> overflow;
   for (size_t i = 0; i < replicas.size(); ++i) {
     const ReplicaLoad& r = replicas[i];
-    if (!r.accepting || r.ongoing >= r.max_ongoing || (exclude && *exclude == i)) continue;
+    if (!r.accepting || r.ongoing >= r.max_ongoing) continue;
     if (n < 64) {
       candidates[n++] = i;
     } else {

@@ -25,9 +25,8 @@ class ReplicaRouter {
   explicit ReplicaRouter(uint64_t seed) : rng_(seed) {}
 
   // Index into `replicas` of the replica to send the next request to, or nothing when none has
-  // room. `exclude` (an index) is skipped: the replica that just refused.
-  std::optional<size_t> choose(std::span<const ReplicaLoad> replicas,
-                               std::optional<size_t> exclude = std::nullopt);
+  // room.
+  std::optional<size_t> choose(std::span<const ReplicaLoad> replicas);
 
  private:
   std::mt19937_64 rng_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "serve/http_error.hpp"
+#include "support/nodes.hpp"
 
 namespace tc::dashboard {
 namespace {
@@ -15,11 +16,7 @@ class NoopReplica final : public serve::ReplicaHandler {
 class ControlApiTest : public ::testing::Test {
  protected:
   ControlApiTest() : runtime_(clock_, executor_, nodes_) {
-    cluster::NodeInfo head;
-    head.id = "head";
-    head.is_head = true;
-    head.total = head.available = cluster::ResourceSet::from_cpu(2, 4LL << 30);
-    EXPECT_TRUE(nodes_.add(head).is_ok());
+    EXPECT_TRUE(nodes_.add(testing::head_node(2, 4LL << 30)).is_ok());
     serve::DeploymentSpec spec;
     spec.name = "svc";
     spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<NoopReplica>(); };

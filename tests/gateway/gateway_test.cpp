@@ -4,6 +4,7 @@
 
 #include "core/json.hpp"
 #include "serve/http_error.hpp"
+#include "support/nodes.hpp"
 
 namespace tc::gateway {
 namespace {
@@ -20,10 +21,7 @@ class EchoReplica final : public serve::ReplicaHandler {
 class GatewayTest : public ::testing::Test {
  protected:
   GatewayTest() : runtime_(clock_, executor_, nodes_) {
-    cluster::NodeInfo head;
-    head.id = "head";
-    head.total = head.available = cluster::ResourceSet::from_cpu(4, 1LL << 30);
-    EXPECT_TRUE(nodes_.add(head).is_ok());
+    EXPECT_TRUE(nodes_.add(testing::head_node(4)).is_ok());
     serve::DeploymentSpec spec;
     spec.name = "echo";
     spec.routes = {{"GET", "/api/echo/status", 1, false, "status"},

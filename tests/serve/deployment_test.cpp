@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "serve/http_error.hpp"
+#include "support/nodes.hpp"
 
 namespace tc::serve {
 namespace {
@@ -68,10 +69,7 @@ class TestReplica final : public ReplicaHandler {
 class DeploymentTest : public ::testing::Test {
  protected:
   DeploymentTest() {
-    cluster::NodeInfo head;
-    head.id = "head";
-    head.total = head.available = cluster::ResourceSet::from_cpu(8, 8LL << 30);
-    EXPECT_TRUE(nodes_.add(head).is_ok());
+    EXPECT_TRUE(nodes_.add(testing::head_node(8, 8LL << 30)).is_ok());
     config_.name = "svc";
     config_.num_replicas = 1;
     config_.max_ongoing_requests = 2;
@@ -327,10 +325,7 @@ TEST_F(DeploymentTest, ThrowingHandlerGets500AndReplicaIsReplaced) {
 
 TEST_F(DeploymentTest, ReplicaThatDoesNotFitStaysPending) {
   cluster::NodeRegistry small;
-  cluster::NodeInfo head;
-  head.id = "head";
-  head.total = head.available = cluster::ResourceSet::from_cpu(0.5, 1LL << 30);
-  ASSERT_TRUE(small.add(head).is_ok());
+  ASSERT_TRUE(small.add(testing::head_node(0.5)).is_ok());
   config_.num_replicas = 3;
   config_.autoscaling.max_replicas = 3;
   DeploymentSpec spec;

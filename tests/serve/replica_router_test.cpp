@@ -27,14 +27,6 @@ TEST(ReplicaRouterTest, PrefersLessLoadedOfTwo) {
   for (int i = 0; i < 50; ++i) EXPECT_EQ(r.choose(loads), 1u);
 }
 
-TEST(ReplicaRouterTest, ExcludedReplicaIsSkipped) {
-  ReplicaRouter r(3);
-  std::vector<ReplicaLoad> loads{{0, 5, true}, {3, 5, true}};
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(r.choose(loads, 0), 1u);
-  std::vector<ReplicaLoad> one{{0, 5, true}};
-  EXPECT_EQ(r.choose(one, 0), std::nullopt);
-}
-
 TEST(ReplicaRouterTest, BalancesEqualLoadsAcrossAllReplicas) {
   ReplicaRouter r(42);
   std::vector<ReplicaLoad> loads(4, ReplicaLoad{0, 1000, true});

@@ -10,6 +10,7 @@
 #include "services/screener/screener_deployment.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include "support/nodes.hpp"
 #include "support/temp_dir.hpp"
 
 namespace tc::services {
@@ -18,10 +19,7 @@ namespace {
 class ServicesApiTest : public ::testing::Test {
  protected:
   ServicesApiTest() : runtime_(clock_, executor_, nodes_) {
-    cluster::NodeInfo head;
-    head.id = "head";
-    head.total = head.available = cluster::ResourceSet::from_cpu(4, 1LL << 30);
-    EXPECT_TRUE(nodes_.add(head).is_ok());
+    EXPECT_TRUE(nodes_.add(testing::head_node(4)).is_ok());
     auto store = storage::SqliteStore::open(dir_.path() / "t.db");
     EXPECT_TRUE(store.is_ok());
     store_ = std::move(store).value();
@@ -208,10 +206,7 @@ TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
   ManualClock clock;
   InlineExecutor executor;
   cluster::NodeRegistry nodes;
-  cluster::NodeInfo head;
-  head.id = "head";
-  head.total = head.available = cluster::ResourceSet::from_cpu(4, 1LL << 30);
-  ASSERT_TRUE(nodes.add(head).is_ok());
+  ASSERT_TRUE(nodes.add(testing::head_node(4)).is_ok());
   cluster::InProcBus bus;
   serve::ServeRuntime runtime(clock, executor, nodes);
   auto store = storage::SqliteStore::open(dir.path() / "t.db");
