@@ -5,8 +5,9 @@
 #
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
 #
-# The machine is shared with wrk, so each figure is the median of several rounds, and the
-# rounds interleave nginx and tradecluster so that both see the same conditions.
+# wrk runs on one core and the servers on another (nginx with one worker, tradecluster with one
+# I/O thread); each figure is the median of several rounds, and the rounds interleave nginx and
+# tradecluster so that both see the same conditions.
 set -euo pipefail
 
 duration="${1:-5}"
@@ -54,7 +55,7 @@ nginx_access_log="access_log off;"
 
 nginx_port=$(free_port)
 cat > "$work/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes 1;
 daemon off;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
@@ -72,14 +73,18 @@ http {
   }
 }
 CONF
-nginx -c "$work/nginx.conf" -p "$work" &
+# The load generator and the servers get a core each, so that they do not fight over the
+# scheduler and rounds stay comparable (on one core, both servers run as they would on many).
+server_cpu=$(( $(nproc) > 1 ? 1 : 0 ))
+load_cpu=0
+taskset -c "$server_cpu" nginx -c "$work/nginx.conf" -p "$work" &
 pids+=($!)
 wait_http "http://127.0.0.1:$nginx_port/"
 
 api_port=$(free_port)
 control_port=$(free_port)
-(cd "$work" && exec "$root/build/src/cli/tradecluster" start --port "$api_port" \
-   --dashboard-port "$control_port" --log-level "$log_level" > "$work/tradecluster.out" 2>&1) &
+(cd "$work" && exec taskset -c "$server_cpu" "$root/build/src/cli/tradecluster" start --port "$api_port" \
+   --dashboard-port "$control_port" --io-threads 1 --log-level "$log_level" > "$work/tradecluster.out" 2>&1) &
 pids+=($!)
 wait_http "http://127.0.0.1:$api_port/health"
 
@@ -88,7 +93,7 @@ connections=64
 
 # rps URL: the requests per second wrk reaches.
 rps() {
-  wrk -t"$threads" -c"$connections" -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'
+  taskset -c "$load_cpu" wrk -t"$threads" -c"$connections" -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'
 }
 
 # p99_at RATE URL: p99 latency in ms with wrk pacing its connections to reach about RATE in
@@ -102,7 +107,7 @@ p99_at() {
   cat > "$work/pace.lua" <<LUA
 function delay() return $delay_ms end
 LUA
-  wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$work/pace.lua" "$url" > "$work/pace.out"
+  taskset -c "$load_cpu" wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$work/pace.lua" "$url" > "$work/pace.out"
   local achieved p99
   achieved=$(awk '/Requests\/sec/ {print $2}' "$work/pace.out")
   p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$work/pace.out")

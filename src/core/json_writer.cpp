@@ -2,18 +2,31 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
 namespace tc {
 
+namespace {
+
+// Bytes that must be escaped inside a JSON string: control characters, '"' and '\\'.
+constexpr auto kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[static_cast<size_t>(c)] = true;
+  table['"'] = table['\\'] = true;
+  return table;
+}();
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  size_t run = 0;  // start of the pending run of characters that need no escape
+  size_t run = 0;  // start of the pending run of bytes that need no escape
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kNeedsEscape[c]) continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
@@ -54,15 +67,15 @@ void JsonWriter::before_value() {
     return;
   }
   if (!has_items_.empty()) {
-    if (has_items_.back()) out_.push_back(',');
-    has_items_.back() = true;
+    if (has_items_.back() != 0) out_.push_back(',');
+    has_items_.back() = 1;
   }
 }
 
 JsonWriter& JsonWriter::begin_object() {
   before_value();
   out_.push_back('{');
-  has_items_.push_back(false);
+  has_items_.push_back(0);
   return *this;
 }
 
@@ -75,7 +88,7 @@ JsonWriter& JsonWriter::end_object() {
 JsonWriter& JsonWriter::begin_array() {
   before_value();
   out_.push_back('[');
-  has_items_.push_back(false);
+  has_items_.push_back(0);
   return *this;
 }
 

@@ -52,7 +52,7 @@ class JsonWriter {
   void before_value();
 
   std::string& out_;
-  std::vector<bool> has_items_;  // one per open container
+  std::vector<char> has_items_;  // one per open container: 1 once it has an item
   bool after_key_ = false;
 };
 

@@ -172,6 +172,7 @@ Response Gateway::health() const {
     healthy = healthy && health.back().deployed && health.back().healthy > 0;
   }
   Response r;
+  r.body.reserve(128 + 128 * deployments.size());
   JsonWriter w(r.body);
   w.begin_object().field("status", healthy ? "healthy" : "unhealthy");
   w.key("deployments").begin_object();

@@ -111,9 +111,11 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   enum class Phase { kIdle, kReading, kHandling, kWriting };
 
-  void set_phase(Phase phase, Duration timeout) {
+  // Enters `phase`, whose deadline is `timeout` from `now`.
+  void set_phase(Phase phase, Duration timeout,
+                 std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
     phase_ = phase;
-    deadline_ = std::chrono::steady_clock::now() + timeout;
+    deadline_ = now + timeout;
   }
 
   void watch() {
@@ -145,8 +147,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_request() {
-    set_phase(Phase::kReading, server_.options.read_timeout);
     request_started_ = std::chrono::steady_clock::now();
+    set_phase(Phase::kReading, server_.options.read_timeout, request_started_);
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
@@ -157,7 +159,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec) {
     if (ec) return on_read_error(ec);
-    set_phase(Phase::kHandling, Duration::zero());
+    phase_ = Phase::kHandling;  // no socket deadline: the serve runtime has the request's
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive() && !server_.draining.load();
     head_ = req.method() == http::verb::head;

@@ -71,6 +71,7 @@ serve::Response status_response(const ServiceContext& ctx, std::string_view serv
                                                 : "unhealthy";
   }
   serve::Response r;
+  r.body.reserve(2048);  // a status body with a few replicas: one allocation
   JsonWriter w(r.body);
   w.begin_object()
       .field("service", service)
