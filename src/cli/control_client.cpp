@@ -1,19 +1,19 @@
 #include "cli/control_client.hpp"
 
-#include "gateway/http_client.hpp"
+#include "net/http_client.hpp"
 
 namespace tc::cli {
 
 Result<json::value> ControlClient::call(const std::string& method,
                                         const std::string& target) const {
-  gateway::HttpCall c;
+  net::HttpCall c;
   c.host = host_ == "0.0.0.0" ? "127.0.0.1" : host_;
   c.port = port_;
   c.method = method;
   c.target = target;
   c.timeout = std::chrono::seconds(5);
   if (!token_.empty()) c.headers.emplace_back("Authorization", "Bearer " + token_);
-  auto res = gateway::http_request(c);
+  auto res = net::http_request(c);
   if (!res)
     return unavailable("no tradecluster node answers at " + address() + ": " +
                        res.status().message());

@@ -3,7 +3,8 @@
 // (cluster ...), its watcher verbs (watcher ...), add-worker, and its *-infra verbs (infra ...).
 //
 // Exit codes: 0 success; 1 the operation failed or the node is unreachable; 2 bad usage or
-// configuration.
+// configuration; 3 (start) the node stopped after its drain timeout with calls abandoned
+// (answered 503).
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,8 +14,10 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -31,6 +34,7 @@ using tc::ConfigSource;
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitAbandoned = 3;
 
 // Flags of `start` and `restart`, each stored under the variable it overrides.
 struct StartFlags {
@@ -43,7 +47,9 @@ struct StartFlags {
       app.add_option_function<std::string>(
           name, [this, var](const std::string& v) { values[var] = v; }, help);
     };
-    flag("--host", "TC_HOST", "Address to listen on (default 127.0.0.1; TC_HOST)");
+    flag("--host", "TC_HOST", "Address the API listens on (default 127.0.0.1; TC_HOST)");
+    flag("--dashboard-host", "TC_DASHBOARD_HOST",
+         "Address the control API listens on (default 127.0.0.1; TC_DASHBOARD_HOST)");
     flag("--port", "TC_PORT", "API port (default 8000; TC_PORT)");
     flag("--dashboard-port", "TC_DASHBOARD_PORT",
          "Dashboard and control API port (default 8265; TC_DASHBOARD_PORT)");
@@ -55,7 +61,8 @@ struct StartFlags {
     flag("--object-store-memory", "TC_OBJECT_STORE_MEMORY",
          "Size of the node's market-data cache, e.g. 2GB (default 1GB)");
     flag("--io-threads", "TC_IO_THREADS", "HTTP I/O threads (default: all cores)");
-    flag("--worker-threads", "TC_WORKER_THREADS", "Worker pool threads for handlers");
+    flag("--max-connections", "TC_MAX_CONNECTIONS",
+         "Open connections on the API port (default: the file limit less 512)");
     flag("--token", "TC_API_TOKEN", "Bearer token required on mutating requests");
     app.add_option("--env-file", env_file, "Settings file read under the environment")
         ->capture_default_str();
@@ -71,7 +78,8 @@ struct ClientFlags {
   bool json = false;
 
   void add_to(CLI::App& app, bool with_json) {
-    app.add_option("--host", host, "Node address (default TC_HOST or 127.0.0.1)");
+    app.add_option("--host", host,
+                   "Address of the node's control API (default TC_DASHBOARD_HOST or 127.0.0.1)");
     app.add_option("--dashboard-port", port,
                    "Control API port (default TC_DASHBOARD_PORT or 8265)");
     app.add_option("--token", token, "Bearer token (default TC_API_TOKEN)");
@@ -81,14 +89,14 @@ struct ClientFlags {
 
   tc::Result<tc::cli::ControlClient> client() const {
     ConfigSource::Map flags;
-    if (!host.empty()) flags["TC_HOST"] = host;
+    if (!host.empty()) flags["TC_DASHBOARD_HOST"] = host;
     if (!port.empty()) flags["TC_DASHBOARD_PORT"] = port;
     if (!token.empty()) flags["TC_API_TOKEN"] = token;
     auto source = ConfigSource::load(std::move(flags), env_file);
     if (!source) return source.status();
     std::string h, t;
     int64_t p = 0;
-    TC_ASSIGN_OR_RETURN(h, source->get_string("TC_HOST", "127.0.0.1"));
+    TC_ASSIGN_OR_RETURN(h, source->get_string("TC_DASHBOARD_HOST", "127.0.0.1"));
     TC_ASSIGN_OR_RETURN(p, source->get_int("TC_DASHBOARD_PORT", 8265, 1, 65535));
     TC_ASSIGN_OR_RETURN(t, source->get_string("TC_API_TOKEN", ""));
     return tc::cli::ControlClient(h, static_cast<uint16_t>(p), t);
@@ -145,7 +153,8 @@ int run_start(const StartFlags& flags) {
         dup2(out_fd, STDERR_FILENO);
       }
     } else {
-      tc::cli::ControlClient client(settings->host, settings->dashboard_port, settings->api_token);
+      tc::cli::ControlClient client(settings->dashboard_host, settings->dashboard_port,
+                                    settings->api_token);
       int status = 0;
       bool exited = false;
       bool up = wait_with_progress("starting", std::chrono::seconds(60), [&] {
@@ -158,7 +167,7 @@ int run_start(const StartFlags& flags) {
         return kExitFailure;
       }
       std::cout << "tradecluster started (pid " << pid << "): API http://" << settings->host << ":"
-                << settings->port << ", control API http://" << settings->host << ":"
+                << settings->port << ", control API http://" << settings->dashboard_host << ":"
                 << settings->dashboard_port << "\n";
       return 0;
     }
@@ -176,6 +185,9 @@ int run_start(const StartFlags& flags) {
   log.directory = settings->log_dir;
   log.level = settings->log_level;
   log.to_stderr = !flags.detach;  // detached, stderr is a file beside the log already
+  log.access_level = settings->access_log_level;
+  log.max_file_bytes = static_cast<size_t>(settings->log_max_size);
+  log.max_files = static_cast<size_t>(settings->log_max_files);
   if (auto s = tc::init_logging(log); !s.is_ok()) return fail(s, kExitUsage);
 
   tc::node::Node node(*settings);
@@ -201,25 +213,58 @@ int run_start(const StartFlags& flags) {
       node.request_stop();
     }
   });
-  node.wait_and_stop();
+  tc::node::Node::StopReport report = node.wait_and_stop();
   stopped = true;
   pthread_kill(signal_thread.native_handle(), SIGTERM);  // ends the signal thread's wait
   signal_thread.join();
+  int rc = report.abandoned > 0 ? kExitAbandoned : 0;
+  if (report.stuck_handlers > 0) {
+    // Drained and answered; only handler threads that ignore the stop are left. Exit without
+    // running destructors under them.
+    spdlog::warn("event=exit_with_stuck_handlers count={} exit_code={}", report.stuck_handlers, rc);
+    spdlog::shutdown();
+    std::fflush(nullptr);
+    std::_Exit(rc);
+  }
   spdlog::shutdown();
-  return 0;
+  return rc;
 }
 
 int run_status(const ClientFlags& flags) {
   auto client = flags.client();
   if (!client) return fail(client.status(), kExitUsage);
   auto status = client->get("/api/cluster/status");
-  if (!status) return fail(status.status());
+  if (!status) {
+    if (flags.json) {
+      // Scripts read stdout: a JSON error there too, in the API's error shape.
+      tc::json::object error{{"code", std::string(tc::status_code_name(status.status().code()))},
+                             {"message", status.status().message()}};
+      std::cout << tc::to_json(tc::json::object{{"error", std::move(error)}}) << "\n";
+    }
+    return fail(status.status());
+  }
   if (flags.json) {
     std::cout << tc::to_json(*status) << "\n";
   } else {
     std::cout << tc::cli::format_cluster_status(*status);
   }
   return 0;
+}
+
+// True while process `pid` exists and is not a zombie waiting for its parent.
+bool process_running(pid_t pid) {
+  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  auto close_paren = line.rfind(')');
+  return close_paren == std::string::npos || close_paren + 2 >= line.size() ||
+         line[close_paren + 2] != 'Z';
+}
+
+bool is_local(const std::string& address) {
+  return address.starts_with("127.") || address.starts_with("localhost:") ||
+         address.starts_with("0.0.0.0:") || address.starts_with("[::1]");
 }
 
 int run_stop(const ClientFlags& flags) {
@@ -229,11 +274,21 @@ int run_stop(const ClientFlags& flags) {
     std::cout << "tradecluster is not running at " << client->address() << "\n";
     return 0;
   }
+  // The node's pid, to wait for the process itself when it runs on this machine.
+  pid_t pid = 0;
+  if (auto status = client->get("/api/cluster/status"); status && status->is_object()) {
+    if (auto* p = status->as_object().if_contains("pid"); p && p->is_int64()) {
+      pid = static_cast<pid_t>(p->as_int64());
+    }
+  }
   auto res = client->post("/api/node/stop");
   if (!res) return fail(res.status());
-  if (!wait_with_progress("draining", std::chrono::seconds(120),
-                          [&] { return !client->alive(); })) {
-    return fail(tc::deadline_exceeded("the node did not stop within 120 s"));
+  auto gone = [&] {
+    if (client->alive()) return false;
+    return pid <= 0 || !is_local(client->address()) || !process_running(pid);
+  };
+  if (!wait_with_progress("draining", std::chrono::seconds(3600), gone)) {
+    return fail(tc::deadline_exceeded("the node did not stop within an hour"));
   }
   std::cout << "tradecluster stopped\n";
   return 0;
@@ -297,7 +352,9 @@ int main(int argc, char** argv) {
   if (deploy->parsed()) return run_post(deploy_flags, "/api/serve/deploy", "deployments serving");
   if (restart->parsed()) {
     ClientFlags c;
-    c.host = restart_flags.values.count("TC_HOST") ? restart_flags.values["TC_HOST"] : "";
+    c.host = restart_flags.values.count("TC_DASHBOARD_HOST")
+                 ? restart_flags.values["TC_DASHBOARD_HOST"]
+                 : "";
     c.port = restart_flags.values.count("TC_DASHBOARD_PORT")
                  ? restart_flags.values["TC_DASHBOARD_PORT"]
                  : "";

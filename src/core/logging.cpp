@@ -1,9 +1,10 @@
 #include "core/logging.hpp"
 
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace tc {
@@ -22,41 +23,59 @@ std::shared_ptr<spdlog::logger>& access_logger_slot() {
 
 spdlog::logger& access_logger() { return *access_logger_slot(); }
 
-Status init_logging(const LogOptions& options) {
-  auto level = spdlog::level::from_str(options.level);
-  if (level == spdlog::level::off && options.level != "off") {
-    return invalid_argument("log level must be one of trace, debug, info, warn, error, off");
+namespace {
+
+Result<spdlog::level::level_enum> parse_level(const std::string& text) {
+  auto level = spdlog::level::from_str(text);
+  if (level == spdlog::level::off && text != "off") {
+    return invalid_argument("log level must be one of trace, debug, info, warn, error, off; got '" +
+                            text + "'");
   }
+  return level;
+}
+
+}  // namespace
+
+Status init_logging(const LogOptions& options) {
+  spdlog::level::level_enum level, access_level;
+  TC_ASSIGN_OR_RETURN(level, parse_level(options.level));
+  TC_ASSIGN_OR_RETURN(access_level, parse_level(options.access_level));
+  auto file_sink = [&](const std::string& name) {
+    return std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        (options.directory / name).string(), std::max<size_t>(options.max_file_bytes, 1024),
+        options.max_files);
+  };
   std::vector<spdlog::sink_ptr> sinks;
   try {
     if (options.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     if (!options.directory.empty()) {
       std::filesystem::create_directories(options.directory);
-      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(
-          (options.directory / options.file_name).string()));
+      sinks.push_back(file_sink(options.file_name));
     }
   } catch (const std::exception& e) {
     return unavailable("cannot open the log file: " + std::string(e.what()));
   }
   std::shared_ptr<spdlog::logger> access;
   try {
-    if (!options.directory.empty()) {
-      access = std::make_shared<spdlog::logger>("access",
-                                                std::make_shared<spdlog::sinks::basic_file_sink_mt>(
-                                                    (options.directory / "access.log").string()));
+    if (!options.directory.empty() && access_level != spdlog::level::off) {
+      access = std::make_shared<spdlog::logger>("access", file_sink("access.log"));
     }
   } catch (const std::exception& e) {
     return unavailable("cannot open the access log: " + std::string(e.what()));
   }
   if (access) {
     access->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %v", spdlog::pattern_time_type::utc);
-    access->set_level(level);
+    access->set_level(access_level);
+    // Registered so that flush_every() below reaches it.
+    spdlog::drop("access");
+    spdlog::register_logger(access);
     access_logger_slot() = access;
   }
   auto logger = std::make_shared<spdlog::logger>("tradecluster", sinks.begin(), sinks.end());
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ level=%l %v", spdlog::pattern_time_type::utc);
   logger->set_level(level);
   logger->flush_on(spdlog::level::warn);
+  spdlog::drop("tradecluster");
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
   return Status::ok();

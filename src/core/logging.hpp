@@ -1,7 +1,9 @@
 // Logging: spdlog loggers writing structured `key=value` lines. The process logger (spdlog's
 // default) writes to a file under the log directory and to stderr; the access logger writes one
-// line per HTTP request to access.log only, buffered, so that request lines stay off the
-// terminal and cheap. Messages name an event first ("event=replica_started ...").
+// line per HTTP request to access.log only, buffered and flushed every second, so that request
+// lines stay off the terminal and cheap. Both files rotate by size (spdlog's rotating sink:
+// access.log, access.1.log, ...), so overload cannot fill the disk. Messages name an event first
+// ("event=replica_started ...").
 // Thread-safety: spdlog loggers are thread-safe.
 #pragma once
 
@@ -22,10 +24,14 @@ struct LogOptions {
   std::string file_name = "tradecluster.log";
   std::string level = "info";  // trace, debug, info, warn, error
   bool to_stderr = true;
+  std::string access_level = "info";  // "off" turns the access log off
+  size_t max_file_bytes = 64 << 20;   // rotate each file past this size
+  size_t max_files = 3;               // rotated files kept beside the current one
 };
 
-// Installs the process logger as spdlog's default and registers the access logger. Fails when
-// the directory cannot be made or the level is unknown.
+// Installs the process logger as spdlog's default and registers the access logger; both are
+// flushed every second (and the process log at once on warnings). Fails when the directory
+// cannot be made or a level is unknown.
 Status init_logging(const LogOptions& options);
 
 // The access logger; a logger that drops everything until init_logging() ran.

@@ -26,8 +26,18 @@ std::string_view status_code_name(StatusCode code) {
       return "unimplemented";
     case StatusCode::kUnauthenticated:
       return "unauthenticated";
+    case StatusCode::kPermissionDenied:
+      return "permission_denied";
     case StatusCode::kInternal:
       return "internal";
+    case StatusCode::kMethodNotAllowed:
+      return "method_not_allowed";
+    case StatusCode::kRequestTimeout:
+      return "request_timeout";
+    case StatusCode::kPayloadTooLarge:
+      return "payload_too_large";
+    case StatusCode::kHeadersTooLarge:
+      return "headers_too_large";
   }
   return "internal";
 }

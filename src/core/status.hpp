@@ -26,7 +26,13 @@ enum class StatusCode {
   kCancelled,
   kUnimplemented,
   kUnauthenticated,
+  kPermissionDenied,
   kInternal,
+  // Refusals of the HTTP exchange itself, before a request reaches a handler.
+  kMethodNotAllowed,
+  kRequestTimeout,
+  kPayloadTooLarge,
+  kHeadersTooLarge,
 };
 
 // The snake_case name used in JSON error bodies ("invalid_argument", ...).
@@ -68,6 +74,12 @@ inline Status deadline_exceeded(std::string m) {
 inline Status cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 inline Status unimplemented(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
 inline Status internal_error(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status unauthenticated(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
+inline Status permission_denied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "core/json_writer.hpp"
-#include "gateway/bearer_auth.hpp"
+#include "net/server_preamble.hpp"
 #include "serve/http_error.hpp"
 #include "serve/status_json.hpp"
 
@@ -30,6 +30,7 @@ serve::Response json_text_response(std::string body) {
 ControlApi::ControlApi(ControlApiOptions options, const Clock& clock, serve::ServeRuntime& runtime,
                        cluster::NodeRegistry& nodes, std::function<void()> stop_node)
     : options_(std::move(options)),
+      access_{options_.api_token, true},
       clock_(clock),
       runtime_(runtime),
       nodes_(nodes),
@@ -49,6 +50,7 @@ std::string ControlApi::cluster_status() const {
   JsonWriter w(out);
   w.begin_object()
       .field("node", options_.node_id)
+      .field("pid", options_.pid)
       .field("gateway", options_.gateway_address)
       .field("store", options_.store_backend)
       .field("uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9);
@@ -83,24 +85,11 @@ std::string ControlApi::cluster_status() const {
 }
 
 void ControlApi::handle(serve::Request request, serve::Responder respond) {
-  gateway::RouteMatch match = routes_.match(request.method, request.path);
-  if (match.kind == gateway::RouteMatch::Kind::kNotFound) {
-    return respond(error_response(
-        404, "not_found", "no route for " + request.method + " " + request.path.substr(0, 200)));
+  const net::RouteTarget* target = nullptr;
+  if (auto refusal = net::route_and_authorize(routes_, access_, request, target)) {
+    return respond(std::move(*refusal));
   }
-  if (match.kind == gateway::RouteMatch::Kind::kMethodNotAllowed) {
-    serve::Response r =
-        error_response(405, "method_not_allowed",
-                       request.method + " is not allowed (allowed: " + match.allow + ")");
-    r.headers.emplace_back("Allow", match.allow);
-    return respond(std::move(r));
-  }
-  if (request.method == "POST" &&
-      !gateway::bearer_token_ok(request.authorization, options_.api_token)) {
-    return respond(error_response(401, "unauthenticated",
-                                  "this request needs the header Authorization: Bearer <token>"));
-  }
-  switch (match.target->route_id) {
+  switch (target->route_id) {
     case kStatus:
       return respond(json_text_response(cluster_status()));
     case kEvents: {

@@ -9,6 +9,9 @@
 //   POST /api/node/stop        drain and stop the node
 //   GET  /health
 //
+// Mutating calls need the bearer token when one is configured; without one they are accepted
+// from loopback only (403 from other hosts).
+//
 // Thread-safety: handle() is safe from any thread.
 #pragma once
 
@@ -17,14 +20,16 @@
 
 #include "cluster/node_registry.hpp"
 #include "core/json.hpp"
-#include "gateway/route_table.hpp"
+#include "net/bearer_auth.hpp"
+#include "net/route_table.hpp"
 #include "serve/serve_runtime.hpp"
 
 namespace tc::dashboard {
 
 struct ControlApiOptions {
   std::string node_id = "head";
-  std::string api_token;        // empty: no authentication for POSTs
+  std::string api_token;        // empty: POSTs only from loopback
+  int64_t pid = 0;              // the node's process, so that `stop` can wait for it to exit
   int64_t started_at = 0;       // UTC nanoseconds
   std::string gateway_address;  // host:port of the API, for status
   std::string store_backend;
@@ -41,11 +46,12 @@ class ControlApi {
 
  private:
   ControlApiOptions options_;
+  net::AccessPolicy access_;
   const Clock& clock_;
   serve::ServeRuntime& runtime_;
   cluster::NodeRegistry& nodes_;
   std::function<void()> stop_node_;
-  gateway::RouteTable routes_;
+  net::RouteTable routes_;
 };
 
 }  // namespace tc::dashboard

@@ -5,12 +5,13 @@
 
 #include "core/json.hpp"
 #include "core/json_writer.hpp"
-#include "gateway/bearer_auth.hpp"
+#include "net/server_preamble.hpp"
 #include "serve/http_error.hpp"
 
 namespace tc::gateway {
 namespace {
 
+using net::RouteTarget;
 using serve::error_response;
 using serve::json_response;
 using serve::Request;
@@ -33,7 +34,10 @@ json::object error_schema_ref() {
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime)
-    : options_(std::move(options)), clock_(clock), runtime_(runtime) {}
+    : options_(std::move(options)),
+      access_{options_.api_token, false},
+      clock_(clock),
+      runtime_(runtime) {}
 
 Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, const Clock& clock,
                                                  serve::ServeRuntime& runtime) {
@@ -101,24 +105,15 @@ std::string Gateway::openapi() const { return openapi_; }
 
 void Gateway::handle(Request request, serve::Responder respond) {
   const TimePoint start = clock_.now();
-  RouteMatch match = routes_.match(request.method, request.path);
   auto reply_own = [&](Response r) {
     metrics_->record(metrics_->gateway_index(), r.status, clock_.now() - start);
     respond(std::move(r));
   };
-  if (match.kind == RouteMatch::Kind::kNotFound) {
-    return reply_own(error_response(
-        404, "not_found", "no route for " + request.method + " " + request.path.substr(0, 200)));
+  const RouteTarget* matched = nullptr;
+  if (auto refusal = net::route_and_authorize(routes_, access_, request, matched)) {
+    return reply_own(std::move(*refusal));
   }
-  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
-    Response r =
-        error_response(405, "method_not_allowed",
-                       request.method + " is not allowed on " + request.path.substr(0, 200) +
-                           " (allowed: " + match.allow + ")");
-    r.headers.emplace_back("Allow", match.allow);
-    return reply_own(std::move(r));
-  }
-  const RouteTarget& target = *match.target;
+  const RouteTarget& target = *matched;
   if (target.deployment.empty()) {
     switch (target.route_id) {
       case kHealth:
@@ -143,18 +138,9 @@ void Gateway::handle(Request request, serve::Responder respond) {
         }));
     }
   }
-  bool mutating = request.method != "GET" && request.method != "HEAD";
-  if (mutating) {
-    if (!bearer_token_ok(request.authorization, options_.api_token)) {
-      Response r = error_response(401, "unauthenticated",
-                                  "this request needs the header Authorization: Bearer <token>");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return reply_own(std::move(r));
-    }
-  }
-  request.path_params = std::move(match.params);
+  const TimePoint deadline = start + options_.request_timeout;
   deployments_[target.index]->submit(
-      target.route_id, std::move(request), start + options_.request_timeout,
+      target.route_id, std::move(request), deadline,
       [this, index = target.index, start, respond = std::move(respond)](Response r) {
         metrics_->record(index, r.status, clock_.now() - start);
         respond(std::move(r));
@@ -169,7 +155,7 @@ Response Gateway::health() const {
   bool healthy = true;
   for (const auto& d : deployments) {
     health.push_back(d->health());
-    healthy = healthy && health.back().deployed && health.back().healthy > 0;
+    healthy = healthy && health.back().ok();
   }
   Response r;
   r.body.reserve(128 + 128 * deployments.size());
@@ -178,19 +164,19 @@ Response Gateway::health() const {
   w.key("deployments").begin_object();
   for (size_t i = 0; i < deployments.size(); ++i) {
     const serve::Deployment::Health& h = health[i];
-    bool ok = h.deployed && h.healthy > 0;
     w.key(deployments[i]->spec().name)
         .begin_object()
-        .field("status", ok ? "healthy" : (h.deployed ? "unhealthy" : "stopped"))
+        .field("status", h.name())
         .field("num_replicas", h.running)
         .field("healthy_replicas", h.healthy)
+        .field("starting_replicas", h.starting)
         .field("pending_replicas", h.pending)
         .end_object();
   }
   w.end_object().end_object();
   if (healthy) return r;
   auto details = parse_json(r.body);
-  return error_response(503, "unavailable", "a deployment has no healthy replica",
+  return error_response(unavailable("a deployment has no healthy replica"),
                         details ? *details : json::value());
 }
 

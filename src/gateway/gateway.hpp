@@ -13,7 +13,8 @@
 
 #include "core/clock.hpp"
 #include "gateway/metrics.hpp"
-#include "gateway/route_table.hpp"
+#include "net/bearer_auth.hpp"
+#include "net/route_table.hpp"
 #include "serve/serve_runtime.hpp"
 
 namespace tc::gateway {
@@ -34,15 +35,18 @@ class Gateway {
 
   // The OpenAPI document of every route.
   std::string openapi() const;
+  // Where /metrics reads the API server's connection counts.
+  Metrics& metrics() { return *metrics_; }
 
  private:
   Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime);
   serve::Response health() const;
 
   GatewayOptions options_;
+  net::AccessPolicy access_;
   const Clock& clock_;
   serve::ServeRuntime& runtime_;
-  RouteTable routes_;
+  net::RouteTable routes_;
   std::vector<serve::Deployment*> deployments_;  // by route target index
   std::unique_ptr<Metrics> metrics_;
   std::string openapi_;

@@ -94,6 +94,8 @@ std::string Metrics::render(const serve::ServeRuntime& runtime) const {
        &serve::DeploymentStatus::target_replicas},
       {"tc_deployment_pending_replicas", "Replicas waiting for resources.",
        &serve::DeploymentStatus::pending_replicas},
+      {"tc_deployment_starting_replicas", "Replicas constructing or awaiting a first health check.",
+       &serve::DeploymentStatus::starting_replicas},
       {"tc_deployment_ongoing_requests", "Requests running on replicas.",
        &serve::DeploymentStatus::ongoing},
       {"tc_deployment_queued_requests", "Requests waiting for a replica.",
@@ -104,6 +106,31 @@ std::string Metrics::render(const serve::ServeRuntime& runtime) const {
   for (const Gauge& g : kGauges) {
     line("# HELP {} {}\n# TYPE {} gauge\n", g.name, g.help, g.name);
     for (const auto& s : statuses) line("{}{{deployment=\"{}\"}} {}\n", g.name, s.name, s.*g.field);
+  }
+  line("# HELP tc_deployment_handler_errors_total Calls whose handler threw (answered 500).\n");
+  line("# TYPE tc_deployment_handler_errors_total counter\n");
+  for (const auto& s : statuses) {
+    line("tc_deployment_handler_errors_total{{deployment=\"{}\"}} {}\n", s.name, s.errors_total);
+  }
+  line(
+      "# HELP tc_deployment_average_load Ongoing plus queued requests averaged over the "
+      "autoscaling look-back window.\n");
+  line("# TYPE tc_deployment_average_load gauge\n");
+  for (const auto& s : statuses) {
+    line("tc_deployment_average_load{{deployment=\"{}\"}} {}\n", s.name, s.average_load);
+  }
+  if (connections_) {
+    ConnectionStats c = connections_();
+    line("# HELP tc_http_connections Open connections on the API port.\n");
+    line("# TYPE tc_http_connections gauge\ntc_http_connections {}\n", c.open);
+    line("# HELP tc_http_connections_accepted_total Connections accepted on the API port.\n");
+    line("# TYPE tc_http_connections_accepted_total counter\n");
+    line("tc_http_connections_accepted_total {}\n", c.accepted_total);
+    line(
+        "# HELP tc_http_connections_refused_total Connections closed at once because "
+        "TC_MAX_CONNECTIONS were open.\n");
+    line("# TYPE tc_http_connections_refused_total counter\n");
+    line("tc_http_connections_refused_total {}\n", c.refused_total);
   }
   return fmt::to_string(out);
 }

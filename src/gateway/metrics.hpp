@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,16 @@ class Metrics {
   // The Prometheus text exposition, with replicas, ongoing and queued from `runtime`.
   std::string render(const serve::ServeRuntime& runtime) const;
 
+  struct ConnectionStats {
+    int64_t open = 0;
+    int64_t accepted_total = 0;
+    int64_t refused_total = 0;
+  };
+  // Where render() reads the API server's connection counts (set once, before serving).
+  void set_connection_source(std::function<ConnectionStats()> source) {
+    connections_ = std::move(source);
+  }
+
  private:
   static constexpr std::array<double, 14> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
@@ -48,6 +59,7 @@ class Metrics {
            uint64_t& latency_sum_ns, uint64_t& count) const;
 
   std::vector<std::unique_ptr<Series>> series_;  // [deployment * kShards + shard]
+  std::function<ConnectionStats()> connections_;
 };
 
 }  // namespace tc::gateway

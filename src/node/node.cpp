@@ -1,13 +1,20 @@
 #include "node/node.hpp"
 
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
 
 #include "cluster/inproc_bus.hpp"
 #include "cluster/node_registry.hpp"
-#include "core/executor.hpp"
+#include "core/elastic_pool.hpp"
 #include "dashboard/control_api.hpp"
 #include "gateway/gateway.hpp"
-#include "gateway/http_server.hpp"
+#include "net/http_server.hpp"
 #include "serve/job_registry.hpp"
 #include "serve/serve_runtime.hpp"
 #include "services/algorunner/algorunner_deployment.hpp"
@@ -27,14 +34,15 @@ struct Node::Parts {
   std::unique_ptr<storage::MemoryCache> cache;
   std::unique_ptr<cluster::InProcBus> bus;
   cluster::NodeRegistry nodes;
-  std::unique_ptr<ThreadPool> workers;
+  std::unique_ptr<ElasticPool> requests;
+  std::unique_ptr<ElasticPool> lifecycle;
   std::unique_ptr<serve::ServeRuntime> runtime;
   std::unique_ptr<serve::JobRegistry> jobs;
   std::unique_ptr<services::ServiceContext> services;
   std::unique_ptr<gateway::Gateway> gateway;
-  std::unique_ptr<gateway::HttpServer> api_server;
+  std::unique_ptr<net::HttpServer> api_server;
   std::unique_ptr<dashboard::ControlApi> control;
-  std::unique_ptr<gateway::HttpServer> control_server;
+  std::unique_ptr<net::HttpServer> control_server;
 };
 
 Node::Node(NodeSettings settings) : settings_(std::move(settings)) {}
@@ -42,7 +50,35 @@ Node::Node(NodeSettings settings) : settings_(std::move(settings)) {}
 Node::~Node() {
   request_stop();
   wait_and_stop();
+  if (lock_fd_ >= 0) close(lock_fd_);
 }
+
+namespace {
+
+// Takes an exclusive lock on `dir`/tradecluster.lock and writes the pid into it. Returns the
+// descriptor to keep open, or failed_precondition naming the holder.
+Result<int> lock_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string path = (dir / "tradecluster.lock").string();
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return unavailable("cannot open " + path + ": " + std::strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    std::string holder;
+    std::ifstream(path) >> holder;
+    close(fd);
+    return failed_precondition(
+        "the data directory " + dir.string() + " is in use by another tradecluster node" +
+        (holder.empty() ? "" : " (pid " + holder + ")") + "; stop it or choose another --data-dir");
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || write(fd, pid.data(), pid.size()) < 0) {
+    spdlog::warn("event=lock_file_write_failed path={}", path);
+  }
+  return fd;
+}
+
+}  // namespace
 
 uint16_t Node::port() const { return parts_->api_server->port(); }
 uint16_t Node::dashboard_port() const { return parts_->control_server->port(); }
@@ -52,6 +88,10 @@ Status Node::start() {
   parts_ = std::make_unique<Parts>();
   Parts& p = *parts_;
   p.started_at = p.clock.unix_nanos();
+
+  auto lock = lock_data_dir(s.data_dir);
+  if (!lock) return lock.status();
+  lock_fd_ = *lock;
 
   auto store = storage::SqliteStore::open(s.data_dir / "tradecluster.db");
   if (!store) return store.status();
@@ -73,8 +113,10 @@ Status Node::start() {
         s.num_cpus, s.router_cpus);
   }
 
-  p.workers = std::make_unique<ThreadPool>(s.worker_threads);
-  p.runtime = std::make_unique<serve::ServeRuntime>(p.clock, *p.workers, p.nodes, s.control_period);
+  p.requests = std::make_unique<ElasticPool>(ElasticPoolOptions{"requests"});
+  p.lifecycle = std::make_unique<ElasticPool>(ElasticPoolOptions{"lifecycle"});
+  p.runtime = std::make_unique<serve::ServeRuntime>(p.clock, *p.requests, *p.lifecycle, p.nodes,
+                                                    s.control_period);
   p.jobs = std::make_unique<serve::JobRegistry>(p.store->jobs(), *p.bus, p.clock);
   p.services = std::make_unique<services::ServiceContext>(
       services::ServiceContext{p.clock, p.store->catalog(), *p.jobs, *p.runtime, p.started_at});
@@ -90,30 +132,39 @@ Status Node::start() {
   if (!gateway) return gateway.status();
   p.gateway = std::move(gateway).value();
 
-  gateway::HttpServerOptions api_options;
+  net::HttpServerOptions api_options;
   api_options.name = "gateway";
   api_options.host = s.host;
   api_options.port = s.port;
   api_options.io_threads = s.io_threads;
-  p.api_server = std::make_unique<gateway::HttpServer>(
+  api_options.max_connections = s.max_connections;
+  api_options.access_log = s.access_log_level != "off";
+  p.api_server = std::make_unique<net::HttpServer>(
       api_options, [g = p.gateway.get()](serve::Request r, serve::Responder respond) {
         g->handle(std::move(r), std::move(respond));
       });
   TC_RETURN_IF_ERROR(p.api_server->start());
+  p.gateway->metrics().set_connection_source([server = p.api_server.get()] {
+    net::HttpServer::ConnectionStats c = server->connection_stats();
+    return gateway::Metrics::ConnectionStats{c.open, c.accepted_total, c.refused_total};
+  });
 
   dashboard::ControlApiOptions control_options;
   control_options.api_token = s.api_token;
+  control_options.pid = getpid();
   control_options.started_at = p.started_at;
   control_options.gateway_address = s.host + ":" + std::to_string(p.api_server->port());
   control_options.store_backend = p.store->backend();
   p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime, p.nodes,
                                                       [this] { request_stop(); });
-  gateway::HttpServerOptions control_server_options;
+  net::HttpServerOptions control_server_options;
   control_server_options.name = "control";
-  control_server_options.host = s.host;
+  control_server_options.host = s.dashboard_host;
+  control_server_options.max_connections = NodeSettings::kControlConnections;
+  control_server_options.access_log = s.access_log_level != "off";
   control_server_options.port = s.dashboard_port;
   control_server_options.io_threads = 1;
-  p.control_server = std::make_unique<gateway::HttpServer>(
+  p.control_server = std::make_unique<net::HttpServer>(
       control_server_options, [c = p.control.get()](serve::Request r, serve::Responder respond) {
         c->handle(std::move(r), std::move(respond));
       });
@@ -121,9 +172,11 @@ Status Node::start() {
 
   p.runtime->deploy_all();
   p.runtime->start();
-  spdlog::info("event=node_started node=head api={}:{} control={}:{} num_cpus={} workers={}",
-               s.host, p.api_server->port(), s.host, p.control_server->port(), s.num_cpus,
-               s.worker_threads);
+  spdlog::info(
+      "event=node_started node=head api={}:{} control={}:{} num_cpus={} io_threads={} "
+      "max_connections={}",
+      s.host, p.api_server->port(), s.dashboard_host, p.control_server->port(), s.num_cpus,
+      s.io_threads, s.max_connections);
   if (s.exposed()) {
     if (s.api_token.empty()) {
       spdlog::warn(
@@ -138,6 +191,12 @@ Status Node::start() {
           s.host);
     }
   }
+  if (s.dashboard_exposed() && s.api_token.empty()) {
+    spdlog::warn(
+        "event=insecure WARNING: the control API listens on {} beyond loopback with no "
+        "TC_API_TOKEN: it refuses commands from other hosts until a token is set",
+        s.dashboard_host);
+  }
   return Status::ok();
 }
 
@@ -149,35 +208,57 @@ void Node::request_stop() {
   cv_.notify_all();
 }
 
-void Node::wait_and_stop() {
+Node::StopReport Node::wait_and_stop() {
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return stop_requested_; });
-  if (stopped_) return;
+  if (stopped_) return {};
   stopped_ = true;
   lock.unlock();
-  stop_parts();
+  return stop_parts();
 }
 
-void Node::stop_parts() {
-  if (!parts_) return;
+Node::StopReport Node::stop_parts() {
+  StopReport report;
+  if (!parts_) return report;
   Parts& p = *parts_;
-  spdlog::info("event=node_draining ongoing_and_queued={}", p.runtime ? p.runtime->load() : 0);
+  const TimePoint deadline = p.clock.now() + settings_.drain_timeout;
+  auto left = [&] { return std::max(Duration{0}, deadline - p.clock.now()); };
+  spdlog::info("event=node_draining ongoing_and_queued={} drain_timeout_s={}",
+               p.runtime ? p.runtime->load() : 0,
+               std::chrono::duration<double>(settings_.drain_timeout).count());
   if (p.api_server) p.api_server->stop_accepting();
   if (p.control_server) p.control_server->stop_accepting();
-  bool drained = p.runtime ? p.runtime->wait_idle(settings_.drain_timeout) : true;
-  if (!drained) spdlog::warn("event=drain_timeout remaining={}", p.runtime->load());
   if (p.runtime) {
+    // The control loop keeps running meanwhile: queued calls move onto free slots.
+    report.drained = p.runtime->wait_idle(left());
+    if (!report.drained) {
+      report.abandoned = p.runtime->abandon_all(
+          "the node is stopping and its drain timeout of " +
+          fmt::format("{:g}", std::chrono::duration<double>(settings_.drain_timeout).count()) +
+          " s has passed");
+      spdlog::warn("event=drain_timeout abandoned={}", report.abandoned);
+    }
     p.runtime->stop();
-    p.runtime->undeploy_all();  // answers whatever is still queued
+    p.runtime->undeploy_all();
   }
-  if (p.workers) p.workers->stop();  // running handlers finish and answer
-  if (p.api_server) p.api_server->wait_idle(std::chrono::seconds(5));
+  // Handlers still running past the deadline are left behind; their answers were sent.
+  if (p.requests) report.stuck_handlers += p.requests->stop(left());
+  if (p.lifecycle) report.stuck_handlers += p.lifecycle->stop(left());
+  if (p.api_server) p.api_server->wait_idle(std::chrono::seconds(2));
   if (p.control_server) p.control_server->wait_idle(std::chrono::seconds(1));
   if (p.control_server) p.control_server->stop();
   if (p.api_server) p.api_server->stop();
   if (p.bus) p.bus->close();
-  spdlog::info("event=node_stopped drained={}", drained);
+  spdlog::info("event=node_stopped drained={} abandoned={} stuck_handlers={}", report.drained,
+               report.abandoned, report.stuck_handlers);
+  if (report.stuck_handlers > 0) {
+    // Their threads still use the deployments and the store: leave them alive for the process's
+    // last moments instead of freeing them under a running handler.
+    (void)parts_.release();
+    return report;
+  }
   parts_.reset();
+  return report;
 }
 
 }  // namespace tc::node

@@ -1,14 +1,34 @@
 #include "node/node_settings.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <thread>
 
 namespace tc::node {
 
-bool NodeSettings::exposed() const {
-  return host != "127.0.0.1" && host != "localhost" && host != "::1" && !host.starts_with("127.");
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
+
+// The soft limit on open files, raised to the hard limit first (as servers do).
+int64_t file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? (1 << 20) : static_cast<int64_t>(limit.rlim_cur);
+}
+
+}  // namespace
+
+bool NodeSettings::exposed() const { return !is_loopback(host); }
+bool NodeSettings::dashboard_exposed() const { return !is_loopback(dashboard_host); }
 
 Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   using std::chrono::seconds;
@@ -17,6 +37,7 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   int64_t machine_memory =
       static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<int64_t>(sysconf(_SC_PAGE_SIZE));
   TC_ASSIGN_OR_RETURN(s.host, source.get_string("TC_HOST", "127.0.0.1"));
+  TC_ASSIGN_OR_RETURN(s.dashboard_host, source.get_string("TC_DASHBOARD_HOST", "127.0.0.1"));
   TC_ASSIGN_OR_RETURN(s.port, source.get_int("TC_PORT", 8000, 0, 65535));
   TC_ASSIGN_OR_RETURN(s.dashboard_port, source.get_int("TC_DASHBOARD_PORT", 8265, 0, 65535));
   std::string path;
@@ -25,12 +46,18 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   TC_ASSIGN_OR_RETURN(path, source.get_string("TC_LOG_DIR", "logs"));
   s.log_dir = path;
   TC_ASSIGN_OR_RETURN(s.log_level, source.get_string("TC_LOG_LEVEL", "info"));
+  TC_ASSIGN_OR_RETURN(s.access_log_level, source.get_string("TC_ACCESS_LOG_LEVEL", "info"));
+  TC_ASSIGN_OR_RETURN(s.log_max_size, source.get_bytes("TC_LOG_MAX_SIZE", s.log_max_size));
+  TC_ASSIGN_OR_RETURN(s.log_max_files, source.get_int("TC_LOG_MAX_FILES", 3, 0, 1000));
   TC_ASSIGN_OR_RETURN(s.num_cpus, source.get_double("TC_NUM_CPUS", cores, 0, 4096));
   TC_ASSIGN_OR_RETURN(s.memory_bytes, source.get_bytes("TC_MEMORY", machine_memory));
   TC_ASSIGN_OR_RETURN(s.object_store_memory, source.get_bytes("TC_OBJECT_STORE_MEMORY", 1LL << 30));
   TC_ASSIGN_OR_RETURN(s.io_threads, source.get_int("TC_IO_THREADS", cores, 1, 256));
-  TC_ASSIGN_OR_RETURN(s.worker_threads,
-                      source.get_int("TC_WORKER_THREADS", std::max(4, 2 * cores), 1, 1024));
+  int64_t files = file_limit();
+  TC_ASSIGN_OR_RETURN(
+      s.max_connections,
+      source.get_int("TC_MAX_CONNECTIONS",
+                     std::max<int64_t>(16, files - NodeSettings::kReservedFiles), 1, 10'000'000));
   TC_ASSIGN_OR_RETURN(s.request_timeout,
                       source.get_seconds("TC_REQUEST_TIMEOUT", seconds(60),
                                          std::chrono::milliseconds(10), seconds(3600)));
@@ -48,10 +75,18 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   if (s.port != 0 && s.port == s.dashboard_port) {
     return invalid_argument("TC_PORT and TC_DASHBOARD_PORT are both " + std::to_string(s.port));
   }
-  if (s.log_level != "trace" && s.log_level != "debug" && s.log_level != "info" &&
-      s.log_level != "warn" && s.log_level != "error" && s.log_level != "off") {
-    return invalid_argument("TC_LOG_LEVEL: expected trace, debug, info, warn, error or off, got '" +
-                            s.log_level + "'");
+  for (auto [name, level] : {std::pair{"TC_LOG_LEVEL", &s.log_level},
+                             std::pair{"TC_ACCESS_LOG_LEVEL", &s.access_log_level}}) {
+    if (*level != "trace" && *level != "debug" && *level != "info" && *level != "warn" &&
+        *level != "error" && *level != "off") {
+      return invalid_argument(std::string(name) +
+                              ": expected trace, debug, info, warn, error or off, got '" + *level +
+                              "'");
+    }
+  }
+  if (s.log_max_size < 4000) {
+    return invalid_argument("TC_LOG_MAX_SIZE: at least 4KB, got " + std::to_string(s.log_max_size) +
+                            " bytes");
   }
 
   TC_ASSIGN_OR_RETURN(s.algorunner,

@@ -17,17 +17,23 @@
 namespace tc::node {
 
 struct NodeSettings {
-  std::string host = "127.0.0.1";           // TC_HOST
-  uint16_t port = 8000;                     // TC_PORT
-  uint16_t dashboard_port = 8265;           // TC_DASHBOARD_PORT
-  std::filesystem::path data_dir = "data";  // TC_DATA_DIR
-  std::filesystem::path log_dir = "logs";   // TC_LOG_DIR
-  std::string log_level = "info";           // TC_LOG_LEVEL
-  double num_cpus = 1;                      // TC_NUM_CPUS, default: the machine's cores
-  int64_t memory_bytes = 0;                 // TC_MEMORY, default: the machine's memory
-  int64_t object_store_memory = 1LL << 30;  // TC_OBJECT_STORE_MEMORY: the node's cache
-  int io_threads = 1;                       // TC_IO_THREADS, default: the machine's cores
-  int worker_threads = 4;                   // TC_WORKER_THREADS
+  std::string host = "127.0.0.1";            // TC_HOST: the API's address
+  std::string dashboard_host = "127.0.0.1";  // TC_DASHBOARD_HOST: the control API's address
+  uint16_t port = 8000;                      // TC_PORT
+  uint16_t dashboard_port = 8265;            // TC_DASHBOARD_PORT
+  std::filesystem::path data_dir = "data";   // TC_DATA_DIR
+  std::filesystem::path log_dir = "logs";    // TC_LOG_DIR
+  std::string log_level = "info";            // TC_LOG_LEVEL
+  std::string access_log_level = "info";     // TC_ACCESS_LOG_LEVEL ("off": no access log)
+  int64_t log_max_size = 64LL << 20;         // TC_LOG_MAX_SIZE: rotate each log file past it
+  int log_max_files = 3;                     // TC_LOG_MAX_FILES: rotated files kept
+  double num_cpus = 1;                       // TC_NUM_CPUS, default: the machine's cores
+  int64_t memory_bytes = 0;                  // TC_MEMORY, default: the machine's memory
+  int64_t object_store_memory = 1LL << 30;   // TC_OBJECT_STORE_MEMORY: the node's cache
+  int io_threads = 1;                        // TC_IO_THREADS, default: the machine's cores
+  // TC_MAX_CONNECTIONS: open connections on the API port; beyond it new ones are closed at
+  // once. Default: the process's file limit less kReservedFiles.
+  int max_connections = 1024;
   Duration request_timeout = std::chrono::seconds(60);       // TC_REQUEST_TIMEOUT
   Duration drain_timeout = std::chrono::seconds(30);         // TC_DRAIN_TIMEOUT
   Duration control_period = std::chrono::milliseconds(100);  // TC_CONTROL_PERIOD
@@ -43,8 +49,16 @@ struct NodeSettings {
   services::ScreenerOptions screener_options;
   services::TickscrawlerOptions tickscrawler_options;
 
+  // Descriptors kept out of the API's connection limit: the control API's connections, the store,
+  // logs and the bus.
+  static constexpr int kReservedFiles = 512;
+  // Connections the control API accepts at once.
+  static constexpr int kControlConnections = 256;
+
   // True when the API listens beyond loopback.
   bool exposed() const;
+  // True when the control API listens beyond loopback.
+  bool dashboard_exposed() const;
 };
 
 // invalid_argument naming the variable of the first bad value.

@@ -1,6 +1,7 @@
 #include "serve/deployment.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,13 +13,17 @@ namespace tc::serve {
 namespace {
 
 constexpr int kUnhealthyAfterFailures = 3;
+constexpr Duration kFirstStartBackoff = std::chrono::seconds(1);
+constexpr Duration kMaxStartBackoff = std::chrono::seconds(30);
 
-enum class ReplicaState { kPending, kRunning, kDraining };
+enum class ReplicaState { kPending, kStarting, kRunning, kDraining };
 
 const char* state_name(ReplicaState s) {
   switch (s) {
     case ReplicaState::kPending:
       return "pending";
+    case ReplicaState::kStarting:
+      return "starting";
     case ReplicaState::kRunning:
       return "running";
     case ReplicaState::kDraining:
@@ -31,11 +36,13 @@ const char* state_name(ReplicaState s) {
 
 struct Deployment::Replica {
   std::string id;
-  std::string node;
+  std::string node;  // set once placed; its resources are held until the replica stops
   ReplicaState state = ReplicaState::kPending;
-  std::unique_ptr<ReplicaHandler> handler;
+  std::unique_ptr<ReplicaHandler> handler;  // set once constructed
+  bool constructing = false;
   int ongoing = 0;
   int64_t handled = 0;
+  int64_t errors = 0;
   int64_t started_at = 0;
   bool unhealthy = false;
   bool reported_pending = false;  // the "no room" event is recorded once
@@ -51,12 +58,20 @@ struct Deployment::Call {
   uint64_t seq = 0;
   int route_id = 0;
   Request request;
-  TimePoint deadline;
   Responder respond;
+  const Replica* replica = nullptr;  // while running; identity only, under the lock
   std::atomic<bool> answered{false};
 
   void answer(Response r) {
-    if (!answered.exchange(true)) respond(std::move(r));
+    if (answered.exchange(true)) return;
+    try {
+      respond(std::move(r));
+    } catch (const std::exception& e) {
+      spdlog::error("event=responder_threw request_id={} error=\"{}\"", request.request_id,
+                    e.what());
+    } catch (...) {
+      spdlog::error("event=responder_threw request_id={}", request.request_id);
+    }
   }
 };
 
@@ -73,7 +88,7 @@ Deployment::Deployment(DeploymentSpec spec, DeploymentConfig config, DeploymentC
 Deployment::~Deployment() {
   std::lock_guard lock(mu_);
   for (auto& r : replicas_) {
-    if (r->state != ReplicaState::kPending) ctx_.nodes.release(r->node, config_.resources);
+    if (!r->node.empty()) ctx_.nodes.release(r->node, config_.resources);
   }
 }
 
@@ -86,7 +101,7 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
   auto call = std::make_shared<Call>();
   call->route_id = route_id;
   call->request = std::move(request);
-  call->deadline = deadline;
+  call->request.deadline = deadline;
   call->respond = std::move(respond);
   std::optional<Dispatch> dispatch;
   std::optional<Response> refusal;
@@ -95,10 +110,11 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
     ++requests_total_;
     if (!deployed_) {
       ++rejected_total_;
-      refusal = error_response(503, "unavailable", "deployment " + spec_.name + " is not deployed");
+      refusal = error_response(unavailable("deployment " + spec_.name + " is not deployed"));
     } else if (auto index = pick_locked()) {
       auto& replica = replicas_[*index];
       ++replica->ongoing;
+      call->replica = replica.get();
       call->seq = next_call_++;
       running_.emplace(call->seq, call);
       dispatch.emplace(replica, call);
@@ -106,11 +122,10 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
       queue_.push_back(call);
     } else {
       ++rejected_total_;
-      refusal = error_response(503, "unavailable",
-                               "deployment " + spec_.name + " is at capacity: every replica has " +
-                                   std::to_string(config_.max_ongoing_requests) +
-                                   " requests ongoing and " + std::to_string(queue_.size()) +
-                                   " more are queued");
+      refusal = error_response(
+          unavailable("deployment " + spec_.name + " is at capacity: every replica has " +
+                      std::to_string(config_.max_ongoing_requests) + " requests ongoing and " +
+                      std::to_string(queue_.size()) + " more are queued"));
     }
   }
   if (refusal) {
@@ -134,42 +149,50 @@ void Deployment::execute(Dispatch dispatch, bool inline_ok) {
     run(dispatch);
     return;
   }
-  ctx_.workers.post([this, d = std::move(dispatch)] { run(d); });
+  ctx_.requests.post([this, d = std::move(dispatch)] { run(d); });
 }
 
 void Deployment::run(const Dispatch& dispatch) {
   auto& [replica, call] = dispatch;
-  if (call->answered.load()) {  // expired while waiting for a worker
-    finish(dispatch, Response{}, false, {});
+  if (call->answered.load()) {  // expired or abandoned before it started
+    finish(dispatch, Response{}, false);
     return;
   }
+  Response response;
+  bool threw = false;
   try {
-    Response response = replica->handler->handle(call->route_id, call->request);
-    finish(dispatch, std::move(response), false, {});
+    response = replica->handler->handle(call->route_id, call->request);
   } catch (const std::exception& e) {
-    finish(dispatch,
-           error_response(500, "internal", "replica " + replica->id + " failed: " + e.what()), true,
-           e.what());
+    threw = true;
+    response = error_response(internal_error("replica " + replica->id + " failed: " + e.what()));
   } catch (...) {
-    finish(dispatch, error_response(500, "internal", "replica " + replica->id + " failed"), true,
-           "unknown exception");
+    threw = true;
+    response = error_response(internal_error("replica " + replica->id + " failed"));
   }
+  if (threw) {
+    spdlog::warn("event=handler_threw deployment={} replica={} request_id={} message=\"{}\"",
+                 spec_.name, replica->id, call->request.request_id, response.body);
+  }
+  finish(dispatch, std::move(response), threw);
 }
 
-void Deployment::finish(const Dispatch& dispatch, Response response, bool crashed,
-                        std::string why) {
+void Deployment::finish(const Dispatch& dispatch, Response response, bool threw) {
   auto& [replica, call] = dispatch;
   std::vector<Dispatch> next;
   {
     std::lock_guard lock(mu_);
     --replica->ongoing;
     ++replica->handled;
+    if (threw) {
+      ++replica->errors;
+      ++errors_total_;
+    }
     running_.erase(call->seq);
-    if (crashed) mark_unhealthy_locked(*replica, "handler threw: " + why);
+    call->replica = nullptr;
     take_queued_locked(next);
   }
   call->answer(std::move(response));
-  // Queued calls run on the worker pool, never nested in this call's stack.
+  // Queued calls run on the requests executor, never nested in this call's stack.
   for (auto& d : next) execute(std::move(d), false);
 }
 
@@ -185,6 +208,7 @@ void Deployment::take_queued_locked(std::vector<Dispatch>& out) {
     queue_.pop_front();
     auto& replica = replicas_[*index];
     ++replica->ongoing;
+    call->replica = replica.get();
     call->seq = next_call_++;
     running_.emplace(call->seq, call);
     out.emplace_back(replica, std::move(call));
@@ -192,7 +216,7 @@ void Deployment::take_queued_locked(std::vector<Dispatch>& out) {
 }
 
 void Deployment::expire_locked(TimePoint now, std::vector<std::shared_ptr<Call>>& expired) {
-  auto past = [&](const std::shared_ptr<Call>& c) { return c->deadline <= now; };
+  auto past = [&](const std::shared_ptr<Call>& c) { return c->request.deadline <= now; };
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (past(*it)) {
       expired.push_back(std::move(*it));
@@ -209,39 +233,103 @@ void Deployment::expire_locked(TimePoint now, std::vector<std::shared_ptr<Call>>
 
 void Deployment::reconcile() {
   TimePoint now = ctx_.clock.now();
-  std::vector<std::shared_ptr<Call>> expired;
+  std::vector<std::shared_ptr<Call>> expired, abandoned;
   std::vector<Dispatch> next;
   std::vector<HealthCheck> checks;
+  std::vector<std::shared_ptr<Replica>> to_construct;
   {
     std::lock_guard lock(mu_);
     expire_locked(now, expired);
     check_health_locked(now, checks);
     autoscale_locked(now);
-    reconcile_replicas_locked(now);
+    reconcile_replicas_locked(now, to_construct, abandoned);
     take_queued_locked(next);
   }
   for (auto& call : expired) {
+    call->answer(error_response(
+        deadline_exceeded("request to " + spec_.name + " did not finish within its deadline")));
+  }
+  for (auto& call : abandoned) {
+    spdlog::warn(
+        "event=call_abandoned deployment={} request_id={} reason=\"graceful shutdown "
+        "timeout of its replica\"",
+        spec_.name, call->request.request_id);
     call->answer(
-        error_response(504, "deadline_exceeded",
-                       "request to " + spec_.name + " did not finish within its deadline"));
+        error_response(unavailable("the replica serving this request stopped at its graceful "
+                                   "shutdown timeout")));
+  }
+  for (auto& replica : to_construct) {
+    ctx_.lifecycle.post([this, replica] { construct(replica); });
   }
   for (auto& [replica, generation] : checks) {
-    ctx_.workers.post([this, replica, generation] {
-      Status s;
-      try {
-        s = replica->handler->check_health();
-      } catch (const std::exception& e) {
-        s = internal_error(std::string("health check threw: ") + e.what());
-      }
-      on_health_result(replica, generation, std::move(s));
-    });
+    ctx_.lifecycle.post([this, replica, generation] { run_health_check(replica, generation); });
   }
   for (auto& d : next) execute(std::move(d), false);
 }
 
+void Deployment::construct(const std::shared_ptr<Replica>& replica) {
+  std::unique_ptr<ReplicaHandler> handler;
+  std::string error;
+  try {
+    handler = spec_.make_replica(ReplicaInfo{replica->id, replica->node});
+    if (!handler) error = "the replica factory returned nothing";
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown exception";
+  }
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    replica->constructing = false;
+    if (!error.empty()) {
+      constructor_failed_locked(*replica, error);
+      return;
+    }
+    replica->handler = std::move(handler);
+    if (replica->state != ReplicaState::kStarting) return;  // scaled down meanwhile
+    // The first health check runs now, on this thread; passing it makes the replica RUNNING.
+    // The control loop times it out like any other check.
+    TimePoint now = ctx_.clock.now();
+    replica->check_in_flight = true;
+    replica->check_started = now;
+    replica->next_check = now + config_.health_check_period;
+    generation = ++replica->check_generation;
+  }
+  run_health_check(replica, generation);
+}
+
+void Deployment::constructor_failed_locked(Replica& replica, const std::string& error) {
+  add_event_locked("replica_failed", &replica, "constructor failed: " + error);
+  start_backoff_ = std::min(kMaxStartBackoff, std::max(kFirstStartBackoff, start_backoff_ * 2));
+  start_retry_at_ = ctx_.clock.now() + start_backoff_;
+  // Stops on the next pass (draining with nothing ongoing); a new one is placed after backoff.
+  replica.state = ReplicaState::kDraining;
+  replica.drain_deadline = ctx_.clock.now();
+}
+
+void Deployment::run_health_check(const std::shared_ptr<Replica>& replica, uint64_t generation) {
+  {
+    std::lock_guard lock(mu_);
+    if (generation != replica->check_generation || !replica->check_in_flight) return;
+    replica->check_started = ctx_.clock.now();  // the timeout counts from here
+  }
+  Status s;
+  try {
+    s = replica->handler->check_health();
+  } catch (const std::exception& e) {
+    s = internal_error(std::string("health check threw: ") + e.what());
+  } catch (...) {
+    s = internal_error("health check threw");
+  }
+  on_health_result(replica, generation, std::move(s));
+}
+
 void Deployment::check_health_locked(TimePoint now, std::vector<HealthCheck>& due) {
   for (auto& r : replicas_) {
-    if (r->state != ReplicaState::kRunning) continue;
+    bool checkable = r->state == ReplicaState::kRunning ||
+                     (r->state == ReplicaState::kStarting && !r->constructing);
+    if (!checkable) continue;
     if (r->check_in_flight) {
       if (now - r->check_started < config_.health_check_timeout) continue;
       r->check_in_flight = false;
@@ -267,6 +355,13 @@ void Deployment::on_health_result(const std::shared_ptr<Replica>& replica, uint6
   replica->check_in_flight = false;
   if (s.is_ok()) {
     replica->consecutive_failures = 0;
+    if (replica->state == ReplicaState::kStarting) {
+      replica->state = ReplicaState::kRunning;
+      replica->started_at = ctx_.clock.unix_nanos();
+      start_backoff_ = Duration{0};
+      add_event_locked("replica_started", replica.get(),
+                       "running on node " + replica->node + ": first health check passed");
+    }
     return;
   }
   if (++replica->consecutive_failures >= kUnhealthyAfterFailures) {
@@ -276,7 +371,7 @@ void Deployment::on_health_result(const std::shared_ptr<Replica>& replica, uint6
 }
 
 void Deployment::mark_unhealthy_locked(Replica& replica, std::string why) {
-  if (replica.state != ReplicaState::kRunning) return;
+  if (replica.state != ReplicaState::kRunning && replica.state != ReplicaState::kStarting) return;
   replica.unhealthy = true;
   add_event_locked("replica_unhealthy", &replica, why);
   start_draining_locked(replica, ctx_.clock.now(), "replaced: " + why);
@@ -292,8 +387,9 @@ void Deployment::autoscale_locked(TimePoint now) {
   if (!deployed_) return;
   int ongoing = 0;
   for (const auto& r : replicas_) ongoing += r->ongoing;
-  double load = ongoing + static_cast<double>(queue_.size());
-  auto decision = policy_.update(now, target_, load);
+  policy_.record(now, ongoing + static_cast<double>(queue_.size()));
+  average_load_ = policy_.average_load(now);
+  auto decision = policy_.update(now, target_);
   if (!decision || decision->to == target_) return;
   ScalingEvent event;
   event.time = ctx_.clock.unix_nanos();
@@ -307,7 +403,9 @@ void Deployment::autoscale_locked(TimePoint now) {
   target_ = decision->to;
 }
 
-void Deployment::reconcile_replicas_locked(TimePoint now) {
+void Deployment::reconcile_replicas_locked(TimePoint now,
+                                           std::vector<std::shared_ptr<Replica>>& to_construct,
+                                           std::vector<std::shared_ptr<Call>>& abandoned) {
   auto live = [&] {
     return static_cast<int>(std::count_if(replicas_.begin(), replicas_.end(), [](const auto& r) {
       return r->state != ReplicaState::kDraining;
@@ -318,7 +416,8 @@ void Deployment::reconcile_replicas_locked(TimePoint now) {
     r->id = spec_.name + "#" + random_hex(6);
     replicas_.push_back(std::move(r));
   }
-  // Beyond the target: drop pending replicas first (newest first), then drain the least busy.
+  // Beyond the target: drop pending replicas first (newest first), then starting ones, then
+  // drain the least busy running one.
   for (int excess = live() - target_; excess > 0; --excess) {
     auto pending = std::find_if(replicas_.rbegin(), replicas_.rend(),
                                 [](const auto& r) { return r->state == ReplicaState::kPending; });
@@ -326,19 +425,23 @@ void Deployment::reconcile_replicas_locked(TimePoint now) {
       replicas_.erase(std::next(pending).base());
       continue;
     }
-    Replica* idlest = nullptr;
+    Replica* victim = nullptr;
     for (auto& r : replicas_) {
-      if (r->state == ReplicaState::kRunning &&
-          (idlest == nullptr || r->ongoing < idlest->ongoing)) {
-        idlest = r.get();
+      if (r->state == ReplicaState::kStarting) victim = r.get();
+    }
+    for (auto& r : replicas_) {
+      if (victim == nullptr && r->state == ReplicaState::kRunning) victim = r.get();
+      if (victim != nullptr && victim->state == ReplicaState::kRunning &&
+          r->state == ReplicaState::kRunning && r->ongoing < victim->ongoing) {
+        victim = r.get();
       }
     }
-    if (idlest == nullptr) break;
-    start_draining_locked(*idlest, now, "scaled down");
+    if (victim == nullptr) break;
+    start_draining_locked(*victim, now, "scaled down");
   }
-  // Place pending replicas where logical resources are free.
+  // Place pending replicas where logical resources are free; construct them off the lock.
   for (auto& r : replicas_) {
-    if (r->state != ReplicaState::kPending) continue;
+    if (r->state != ReplicaState::kPending || now < start_retry_at_) continue;
     auto node = ctx_.nodes.reserve(config_.resources);
     if (!node) {
       if (!r->reported_pending) {
@@ -349,32 +452,33 @@ void Deployment::reconcile_replicas_locked(TimePoint now) {
       }
       continue;
     }
-    try {
-      r->handler = spec_.make_replica(ReplicaInfo{r->id, *node});
-    } catch (const std::exception& e) {
-      ctx_.nodes.release(*node, config_.resources);
-      add_event_locked("replica_failed", r.get(), e.what());
-      continue;
-    }
     r->node = *node;
-    r->state = ReplicaState::kRunning;
-    r->started_at = ctx_.clock.unix_nanos();
-    r->next_check = now + config_.health_check_period;
-    add_event_locked("replica_started", r.get(), "placed on node " + *node);
+    r->state = ReplicaState::kStarting;
+    r->constructing = true;
+    add_event_locked("replica_starting", r.get(), "placed on node " + *node);
+    to_construct.push_back(r);
   }
-  // Drained replicas stop once idle, or when the graceful shutdown timeout runs out.
+  // Drained replicas stop once idle (and constructed), or at the graceful shutdown timeout,
+  // when the calls still on them are answered 503.
   for (auto it = replicas_.begin(); it != replicas_.end();) {
     Replica& r = **it;
-    if (r.state == ReplicaState::kDraining && (r.ongoing == 0 || now >= r.drain_deadline)) {
-      ctx_.nodes.release(r.node, config_.resources);
-      add_event_locked("replica_stopped", &r,
-                       r.ongoing == 0 ? "drained"
-                                      : "graceful shutdown timeout with " +
-                                            std::to_string(r.ongoing) + " ongoing");
-      it = replicas_.erase(it);
-    } else {
+    bool idle = r.ongoing == 0 && !r.constructing;
+    if (r.state != ReplicaState::kDraining || !(idle || now >= r.drain_deadline)) {
       ++it;
+      continue;
     }
+    if (r.ongoing > 0) {
+      for (auto& [seq, call] : running_) {
+        if (call->replica == &r && !call->answered.load()) abandoned.push_back(call);
+      }
+    }
+    ctx_.nodes.release(r.node, config_.resources);
+    add_event_locked(
+        "replica_stopped", &r,
+        idle ? "drained"
+             : "graceful shutdown timeout with " + std::to_string(r.ongoing) + " ongoing");
+    // A replica still constructing or running calls is kept alive by their tasks' references.
+    it = replicas_.erase(it);
   }
 }
 
@@ -402,6 +506,8 @@ void Deployment::deploy() {
 
 void Deployment::undeploy() {
   std::deque<std::shared_ptr<Call>> queued;
+  std::vector<std::shared_ptr<Replica>> to_construct;
+  std::vector<std::shared_ptr<Call>> abandoned;
   {
     std::lock_guard lock(mu_);
     if (!deployed_) return;
@@ -411,14 +517,36 @@ void Deployment::undeploy() {
     rejected_total_ += static_cast<int64_t>(queued.size());
     TimePoint now = ctx_.clock.now();
     for (auto& r : replicas_) {
-      if (r->state == ReplicaState::kRunning)
+      if (r->state == ReplicaState::kRunning || r->state == ReplicaState::kStarting)
         start_draining_locked(*r, now, "deployment shut down");
     }
-    reconcile_replicas_locked(now);
+    reconcile_replicas_locked(now, to_construct, abandoned);
   }
+  for (auto& call : abandoned) queued.push_back(std::move(call));
   for (auto& call : queued) {
-    call->answer(error_response(503, "unavailable", "deployment " + spec_.name + " was shut down"));
+    call->answer(error_response(unavailable("deployment " + spec_.name + " was shut down")));
   }
+}
+
+int Deployment::abandon(const std::string& why) {
+  std::vector<std::shared_ptr<Call>> calls;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& call : queue_) calls.push_back(std::move(call));
+    queue_.clear();
+    for (auto& [seq, call] : running_) {
+      if (!call->answered.load()) calls.push_back(call);
+    }
+  }
+  for (auto& call : calls) {
+    spdlog::warn(
+        "event=call_abandoned deployment={} request_id={} method={} path=\"{}\" "
+        "reason=\"{}\"",
+        spec_.name, call->request.request_id, call->request.method,
+        call->request.path.substr(0, 200), why);
+    call->answer(error_response(unavailable(why)));
+  }
+  return static_cast<int>(calls.size());
 }
 
 DeploymentStatus Deployment::status() const {
@@ -431,10 +559,14 @@ DeploymentStatus Deployment::status() const {
   s.requests_total = requests_total_;
   s.rejected_total = rejected_total_;
   s.timed_out_total = timed_out_total_;
+  s.errors_total = errors_total_;
+  s.average_load = average_load_;
   s.config = config_;
   Health h = health_locked();
+  s.status = h.name();
   s.num_replicas = h.running;
   s.healthy_replicas = h.healthy;
+  s.starting_replicas = h.starting;
   s.pending_replicas = h.pending;
   for (const auto& r : replicas_) {
     ReplicaStatus rs;
@@ -445,6 +577,7 @@ DeploymentStatus Deployment::status() const {
     rs.health = r->unhealthy ? "unhealthy" : r->consecutive_failures > 0 ? "failing" : "healthy";
     rs.consecutive_health_failures = r->consecutive_failures;
     rs.handled = r->handled;
+    rs.errors = r->errors;
     rs.started_at = r->started_at;
     s.ongoing += r->ongoing;
     if (r->state == ReplicaState::kDraining) ++s.draining_replicas;
@@ -461,12 +594,23 @@ Deployment::Health Deployment::health() const {
 Deployment::Health Deployment::health_locked() const {
   Health h;
   h.deployed = deployed_;
+  h.target = target_;
   for (const auto& r : replicas_) {
-    if (r->state == ReplicaState::kRunning) {
-      ++h.running;
-      if (r->consecutive_failures == 0) ++h.healthy;
+    switch (r->state) {
+      case ReplicaState::kRunning:
+        ++h.running;
+        // Unhealthy only after three failed checks in a row, and such a replica is replaced.
+        if (!r->unhealthy) ++h.healthy;
+        break;
+      case ReplicaState::kStarting:
+        ++h.starting;
+        break;
+      case ReplicaState::kPending:
+        ++h.pending;
+        break;
+      case ReplicaState::kDraining:
+        break;
     }
-    if (r->state == ReplicaState::kPending) ++h.pending;
   }
   return h;
 }

@@ -27,6 +27,9 @@ Result<DeploymentConfig> load_deployment_config(std::string name, std::string_vi
   TC_ASSIGN_OR_RETURN(
       c.autoscaling.downscale_delay,
       source.get_seconds(var("SCALE_DOWN_DELAY"), seconds(60), seconds(0), seconds(86400)));
+  TC_ASSIGN_OR_RETURN(c.autoscaling.look_back_period,
+                      source.get_seconds(var("LOOK_BACK_PERIOD"), seconds(10),
+                                         std::chrono::milliseconds(100), seconds(3600)));
   TC_ASSIGN_OR_RETURN(c.health_check_period,
                       source.get_seconds(var("HEALTH_CHECK_PERIOD"), seconds(10),
                                          std::chrono::milliseconds(10), seconds(3600)));

@@ -26,6 +26,7 @@ struct DeploymentConfig {
 
 // Reads `<PREFIX>_REPLICAS`, `_MIN_REPLICAS`, `_MAX_REPLICAS`, `_MAX_ONGOING_REQUESTS`,
 // `_MAX_QUEUED_REQUESTS`, `_TARGET_REQUESTS`, `_SCALE_UP_DELAY`, `_SCALE_DOWN_DELAY`,
+// `_LOOK_BACK_PERIOD`,
 // `_HEALTH_CHECK_PERIOD`, `_HEALTH_CHECK_TIMEOUT`, `_GRACEFUL_SHUTDOWN_TIMEOUT`, `_NUM_CPUS`
 // and `_MEMORY`. invalid_argument names the variable of the first bad value, including
 // inconsistent bounds (min > max, initial replicas outside them).

@@ -1,52 +1,15 @@
-// Request and Response: an HTTP exchange as the serve runtime and the services see it — plain
-// values with no network types, so that handlers and routing are testable without sockets.
+// Request and Response as the serve runtime and the services see them: net's plain HTTP values,
+// named here so that services depend on serve/ and never on net/.
 #pragma once
 
-#include <functional>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
+#include "net/http_message.hpp"
 
 namespace tc::serve {
 
-using Fields = std::vector<std::pair<std::string, std::string>>;
-
-// The first value of `name` in `fields` (exact match), if any.
-inline std::optional<std::string_view> find_field(const Fields& fields, std::string_view name) {
-  for (const auto& [k, v] : fields) {
-    if (k == name) return std::string_view(v);
-  }
-  return std::nullopt;
-}
-
-struct Request {
-  std::string method;         // "GET", "POST", ...
-  std::string path;           // decoded path without the query
-  Fields query;               // decoded query parameters in order
-  Fields path_params;         // captured by the route pattern: {"id", "..."}
-  std::string content_type;   // as sent, may be empty
-  std::string authorization;  // the Authorization header, may be empty
-  std::string body;
-  std::string request_id;
-
-  std::optional<std::string_view> query_param(std::string_view name) const {
-    return find_field(query, name);
-  }
-  std::optional<std::string_view> path_param(std::string_view name) const {
-    return find_field(path_params, name);
-  }
-};
-
-struct Response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  Fields headers;  // extra headers: Retry-After, Allow, ...
-};
-
-// Answers a request; called exactly once, from any thread.
-using Responder = std::function<void(Response)>;
+using net::Fields;
+using net::find_field;
+using net::Request;
+using net::Responder;
+using net::Response;
 
 }  // namespace tc::serve

@@ -2,16 +2,21 @@
 
 namespace tc::serve {
 
-ServeRuntime::ServeRuntime(const Clock& clock, Executor& workers, cluster::NodeRegistry& nodes,
-                           Duration control_period)
-    : clock_(clock), workers_(workers), nodes_(nodes), control_period_(control_period) {}
+ServeRuntime::ServeRuntime(const Clock& clock, Executor& requests, Executor& lifecycle,
+                           cluster::NodeRegistry& nodes, Duration control_period)
+    : clock_(clock),
+      requests_(requests),
+      lifecycle_(lifecycle),
+      nodes_(nodes),
+      control_period_(control_period) {}
 
 ServeRuntime::~ServeRuntime() { stop(); }
 
 Status ServeRuntime::add(DeploymentSpec spec, DeploymentConfig config) {
   if (find(spec.name) != nullptr) return already_exists("deployment " + spec.name + " exists");
   deployments_.push_back(std::make_unique<Deployment>(
-      std::move(spec), std::move(config), DeploymentContext{clock_, workers_, nodes_, events_}));
+      std::move(spec), std::move(config),
+      DeploymentContext{clock_, requests_, lifecycle_, nodes_, events_}));
   return Status::ok();
 }
 
@@ -67,6 +72,12 @@ void ServeRuntime::loop() {
 int ServeRuntime::load() const {
   int n = 0;
   for (const auto& d : deployments_) n += d->load();
+  return n;
+}
+
+int ServeRuntime::abandon_all(const std::string& why) {
+  int n = 0;
+  for (auto& d : deployments_) n += d->abandon(why);
   return n;
 }
 

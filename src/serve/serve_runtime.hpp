@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -20,7 +21,10 @@ namespace tc::serve {
 
 class ServeRuntime {
  public:
-  ServeRuntime(const Clock& clock, Executor& workers, cluster::NodeRegistry& nodes,
+  // `requests` runs blocking handlers and queued calls, `lifecycle` replica constructors and
+  // health checks (see DeploymentContext).
+  ServeRuntime(const Clock& clock, Executor& requests, Executor& lifecycle,
+               cluster::NodeRegistry& nodes,
                Duration control_period = std::chrono::milliseconds(100));
   ~ServeRuntime();
 
@@ -43,12 +47,15 @@ class ServeRuntime {
   int load() const;
   // Waits until no call is ongoing or queued, or `timeout` passes; true when idle.
   bool wait_idle(Duration timeout);
+  // Answers every ongoing and queued call of every deployment 503 (Deployment::abandon).
+  int abandon_all(const std::string& why);
 
  private:
   void loop();
 
   const Clock& clock_;
-  Executor& workers_;
+  Executor& requests_;
+  Executor& lifecycle_;
   cluster::NodeRegistry& nodes_;
   const Duration control_period_;
   EventLog events_;

@@ -12,11 +12,10 @@ void write_json(JsonWriter& w, const DeploymentStatus& s) {
   w.begin_object()
       .field("name", s.name)
       .field("deployed", s.deployed)
-      .field("status", !s.deployed              ? "stopped"
-                       : s.healthy_replicas > 0 ? "healthy"
-                                                : "unhealthy")
+      .field("status", s.status)
       .field("num_replicas", s.num_replicas)
       .field("target_replicas", s.target_replicas)
+      .field("starting_replicas", s.starting_replicas)
       .field("pending_replicas", s.pending_replicas)
       .field("draining_replicas", s.draining_replicas)
       .field("healthy_replicas", s.healthy_replicas)
@@ -26,7 +25,9 @@ void write_json(JsonWriter& w, const DeploymentStatus& s) {
       .field("queued", s.queued)
       .field("requests_total", s.requests_total)
       .field("rejected_total", s.rejected_total)
-      .field("timed_out_total", s.timed_out_total);
+      .field("timed_out_total", s.timed_out_total)
+      .field("errors_total", s.errors_total)
+      .field("average_load", s.average_load);
   w.key("config")
       .begin_object()
       .field("initial_replicas", c.num_replicas)
@@ -35,6 +36,7 @@ void write_json(JsonWriter& w, const DeploymentStatus& s) {
       .field("target_ongoing_requests", c.autoscaling.target_ongoing_requests)
       .field("upscale_delay_s", seconds(c.autoscaling.upscale_delay))
       .field("downscale_delay_s", seconds(c.autoscaling.downscale_delay))
+      .field("look_back_period_s", seconds(c.autoscaling.look_back_period))
       .field("health_check_period_s", seconds(c.health_check_period))
       .field("health_check_timeout_s", seconds(c.health_check_timeout))
       .field("graceful_shutdown_timeout_s", seconds(c.graceful_shutdown_timeout))
@@ -51,6 +53,7 @@ void write_json(JsonWriter& w, const DeploymentStatus& s) {
         .field("health", r.health)
         .field("consecutive_health_failures", r.consecutive_health_failures)
         .field("handled", r.handled)
+        .field("errors", r.errors)
         .field("started_at", r.started_at)
         .end_object();
   }

@@ -15,7 +15,7 @@ class NoopReplica final : public serve::ReplicaHandler {
 
 class ControlApiTest : public ::testing::Test {
  protected:
-  ControlApiTest() : runtime_(clock_, executor_, nodes_) {
+  ControlApiTest() : runtime_(clock_, executor_, executor_, nodes_) {
     EXPECT_TRUE(nodes_.add(testing::head_node(2, 4LL << 30)).is_ok());
     serve::DeploymentSpec spec;
     spec.name = "svc";
@@ -68,7 +68,7 @@ TEST_F(ControlApiTest, StatusListsNodesDeploymentsAndEvents) {
   const json::object& d = s.at("deployments").as_array()[0].as_object();
   EXPECT_EQ(d.at("num_replicas").as_int64(), 2);
   EXPECT_EQ(d.at("replicas").as_array().size(), 2u);
-  EXPECT_EQ(s.at("events").as_array().size(), 2u);  // two replica_started
+  EXPECT_EQ(s.at("events").as_array().size(), 4u);  // two replicas starting, then started
 }
 
 TEST_F(ControlApiTest, EventsLimitIsValidated) {

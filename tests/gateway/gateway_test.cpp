@@ -20,7 +20,7 @@ class EchoReplica final : public serve::ReplicaHandler {
 
 class GatewayTest : public ::testing::Test {
  protected:
-  GatewayTest() : runtime_(clock_, executor_, nodes_) {
+  GatewayTest() : runtime_(clock_, executor_, executor_, nodes_) {
     EXPECT_TRUE(nodes_.add(testing::head_node(4)).is_ok());
     serve::DeploymentSpec spec;
     spec.name = "echo";

@@ -15,19 +15,21 @@ using testing::NodeProcess;
 using testing::wait_until;
 using Env = std::map<std::string, std::string>;
 
-json::object body_of(const gateway::HttpResult& r) {
+json::object body_of(const net::HttpResult& r) {
   auto v = parse_json(r.body);
   EXPECT_TRUE(v.is_ok() && v->is_object()) << r.body;
   return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
 }
 
-std::string error_code(const gateway::HttpResult& r) {
+std::string error_code(const net::HttpResult& r) {
   auto b = body_of(r);
   if (!b.contains("error")) return "";
   return std::string(b.at("error").as_object().at("code").as_string());
 }
 
 class TradeclusterTest : public ::testing::Test {};
+
+using TempDirForCli = testing::TempDir;
 
 TEST_F(TradeclusterTest, ServesEverySeedEndpoint) {
   NodeProcess node;
@@ -172,9 +174,10 @@ TEST_F(TradeclusterTest, DotenvFileIsRead) {
 TEST_F(TradeclusterTest, SecondStartOnBusyPortFailsAtOnce) {
   NodeProcess first;
   ASSERT_TRUE(first.start()) << first.output();
-  auto second = testing::run_command({TC_BINARY, "start", "--port", std::to_string(first.port()),
-                                      "--dashboard-port", std::to_string(testing::free_port())},
-                                     {}, first.dir(), std::chrono::seconds(30));
+  auto second = testing::run_command(
+      {TC_BINARY, "start", "--port", std::to_string(first.port()), "--dashboard-port",
+       std::to_string(testing::free_port()), "--data-dir", "other-data"},
+      {}, first.dir(), std::chrono::seconds(30));
   EXPECT_EQ(second.exit_code, 1) << second.output;
   EXPECT_NE(second.output.find("port " + std::to_string(first.port())), std::string::npos)
       << second.output;
@@ -294,17 +297,40 @@ TEST_F(TradeclusterTest, OverloadSheds503ThenScalesUpAndDown) {
   EXPECT_TRUE(scaled_to(1));
 }
 
-TEST_F(TradeclusterTest, CrashingHandlerIsReplacedAndServiceStaysUp) {
-  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}});
+// The probe deployment's status from the control API.
+json::object probe_status(NodeProcess& node) {
+  auto s = node.cli({"status", "--json"});
+  auto v = parse_json(s.output);
+  if (!v || !v->is_object()) return {};
+  for (const auto& d : v->as_object().at("deployments").as_array()) {
+    if (d.as_object().at("name").as_string() == "probe") return d.as_object();
+  }
+  return {};
+}
+
+TEST_F(TradeclusterTest, ThrowingHandlersAnswer500AndTheReplicaStays) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}, {"PROBE_MAX_REPLICAS", "1"}});
   ASSERT_TRUE(node.start()) << node.output();
-  auto crash = node.request("POST", "/api/probe/crash", "{}");
-  EXPECT_EQ(crash->status, 500);
-  EXPECT_TRUE(wait_until([&] {
-    auto s = node.cli({"status", "--json"});
-    return s.output.find("\"kind\":\"replica_unhealthy\"") != std::string::npos &&
-           node.request("GET", "/health")->status == 200;
-  }));
+  json::object before = probe_status(node);
+  ASSERT_FALSE(before.empty());
+  std::string replica(before.at("replicas").as_array()[0].as_object().at("id").as_string());
+  for (int i = 0; i < 10; ++i) {
+    auto crash = node.request("POST", "/api/probe/crash", "{}");
+    ASSERT_TRUE(crash.is_ok());
+    EXPECT_EQ(crash->status, 500);
+    EXPECT_EQ(error_code(*crash), "internal");
+  }
+  json::object after = probe_status(node);
+  const auto& replicas = after.at("replicas").as_array();
+  ASSERT_EQ(replicas.size(), 1u);
+  EXPECT_EQ(replicas[0].as_object().at("id").as_string(), replica);
+  EXPECT_EQ(replicas[0].as_object().at("errors").as_int64(), 10);
+  EXPECT_EQ(after.at("errors_total").as_int64(), 10);
+  EXPECT_EQ(node.request("GET", "/health")->status, 200);
   EXPECT_EQ(node.request("GET", "/api/probe/sleep?ms=1")->status, 200);
+  auto metrics = node.request("GET", "/metrics");
+  EXPECT_NE(metrics->body.find("tc_deployment_handler_errors_total{deployment=\"probe\"} 10"),
+            std::string::npos);
 }
 
 TEST_F(TradeclusterTest, StopCommandStopsTheNode) {
@@ -312,8 +338,111 @@ TEST_F(TradeclusterTest, StopCommandStopsTheNode) {
   ASSERT_TRUE(node.start()) << node.output();
   auto stop = node.cli({"stop"});
   EXPECT_EQ(stop.exit_code, 0) << stop.output;
-  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  // `stop` returns once the process is gone, not when its port closes.
+  EXPECT_TRUE(node.exited());
   EXPECT_EQ(node.exit_code(), 0);
+}
+
+TEST_F(TradeclusterTest, ReplicaRunsMaxOngoingCallsAtOnceAndOthersStayHealthy) {
+  // One probe replica admitting 50 calls; every other deployment checks its health every 50 ms
+  // with a 500 ms timeout. Health checks must not wait behind the probe's calls.
+  Env env{{"TC_PROBE_DEPLOYMENT", "1"},
+          {"PROBE_MAX_REPLICAS", "1"},
+          {"PROBE_MAX_ONGOING_REQUESTS", "50"}};
+  for (const char* service : {"ALGORUNNER", "SCREENER", "TICKSCRAWLER", "PROBE"}) {
+    env[std::string(service) + "_HEALTH_CHECK_PERIOD"] = "0.05";
+    env[std::string(service) + "_HEALTH_CHECK_TIMEOUT"] = "0.5";
+  }
+  NodeProcess node(env);
+  ASSERT_TRUE(node.start()) << node.output();
+  std::vector<std::thread> callers;
+  std::atomic<int> ok{0};
+  std::atomic<int> most_running{0};  // in the handler at once, as the replica counted
+  for (int i = 0; i < 50; ++i) {
+    callers.emplace_back([&] {
+      auto r = node.request("GET", "/api/probe/sleep?ms=2000");
+      if (!r.is_ok() || r->status != 200) return;
+      ++ok;
+      int running = static_cast<int>(body_of(*r).at("running").as_int64());
+      int seen = most_running.load();
+      while (running > seen && !most_running.compare_exchange_weak(seen, running)) {
+      }
+    });
+  }
+  int most = 0;
+  EXPECT_TRUE(wait_until([&] {
+    json::object probe = probe_status(node);
+    if (probe.empty()) return false;
+    most = std::max(most, static_cast<int>(probe.at("ongoing").as_int64()));
+    return most == 50;
+  })) << "most ongoing at once: "
+      << most;
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(ok.load(), 50);
+  EXPECT_EQ(most_running.load(), 50);
+  auto events = node.cli({"status", "--json"});
+  EXPECT_EQ(events.output.find("replica_unhealthy"), std::string::npos) << events.output;
+  EXPECT_EQ(node.request("GET", "/health")->status, 200);
+}
+
+TEST_F(TradeclusterTest, StopWithAStuckHandlerExitsAtTheDrainTimeout) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"}, {"TC_DRAIN_TIMEOUT", "1"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  std::atomic<int> status{0};
+  std::thread stuck([&] {
+    auto r = node.request("GET", "/api/probe/sleep?ms=60000", "", std::chrono::seconds(90));
+    status = r.is_ok() ? r->status : -1;
+  });
+  ASSERT_TRUE(wait_until([&] {
+    json::object probe = probe_status(node);
+    return !probe.empty() && probe.at("ongoing").as_int64() == 1;
+  }));
+  node.signal(SIGTERM);
+  // Well before the handler's minute is up.
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30))) << node.output();
+  stuck.join();
+  EXPECT_EQ(status.load(), 503);
+  EXPECT_EQ(node.exit_code(), 3) << node.output();
+  EXPECT_NE(node.output().find("event=call_abandoned"), std::string::npos) << node.output();
+}
+
+TEST_F(TradeclusterTest, TwoNodesCannotShareADataDirectory) {
+  NodeProcess first;
+  ASSERT_TRUE(first.start()) << first.output();
+  auto second =
+      testing::run_command({TC_BINARY, "start", "--port", std::to_string(testing::free_port()),
+                            "--dashboard-port", std::to_string(testing::free_port())},
+                           {}, first.dir(), std::chrono::seconds(30));
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_NE(second.output.find("in use by another tradecluster node"), std::string::npos)
+      << second.output;
+  EXPECT_EQ(first.request("GET", "/health")->status, 200);
+}
+
+TEST_F(TradeclusterTest, StatusJsonPrintsAJsonErrorWhenTheNodeIsGone) {
+  TempDirForCli dir;
+  auto status = testing::run_command(
+      {TC_BINARY, "status", "--json", "--dashboard-port", std::to_string(testing::free_port())}, {},
+      dir.path(), std::chrono::seconds(30));
+  EXPECT_EQ(status.exit_code, 1);
+  auto first_line = status.output.substr(0, status.output.find('\n'));
+  auto v = parse_json(first_line);
+  ASSERT_TRUE(v.is_ok()) << status.output;
+  EXPECT_EQ(v->as_object().at("error").as_object().at("code").as_string(), "unavailable");
+}
+
+TEST_F(TradeclusterTest, AccessLogIsFlushedWhileRunningAndRotatedBySize) {
+  NodeProcess node(Env{{"TC_LOG_MAX_SIZE", "4KB"}, {"TC_LOG_MAX_FILES", "2"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(node.request("GET", "/health")->status, 200);
+  auto logs = node.dir() / "logs";
+  EXPECT_TRUE(wait_until([&] {
+    return std::filesystem::exists(logs / "access.1.log") &&
+           std::filesystem::exists(logs / "access.log") &&
+           std::filesystem::file_size(logs / "access.log") > 0;
+  })) << "access.log is written within seconds, without a stop, and rotates past 4 KB";
+  EXPECT_FALSE(std::filesystem::exists(logs / "access.3.log"));
+  EXPECT_LE(std::filesystem::file_size(logs / "access.1.log"), 4096u);
 }
 
 TEST_F(TradeclusterTest, ShutdownAndDeployCommands) {

@@ -93,10 +93,11 @@ class DeploymentTest : public ::testing::Test {
     spec.make_replica = [this](const ReplicaInfo& info) {
       return std::make_unique<TestReplica>(info, behaviour_);
     };
-    deployment_ = std::make_unique<Deployment>(
-        spec, config_, DeploymentContext{clock_, executor_, nodes_, events_});
+    deployment_ = std::make_unique<Deployment>(spec, config_, context());
     deployment_->deploy();
+    lifecycle_.run_all();  // constructors and first health checks: replicas are RUNNING
   }
+  DeploymentContext context() { return {clock_, executor_, lifecycle_, nodes_, events_}; }
 
   // Submits a call whose answer lands in `answers_[key]`.
   void submit(int key, int route = kWork, Duration timeout = seconds(60)) {
@@ -118,6 +119,11 @@ class DeploymentTest : public ::testing::Test {
     clock_.advance(d);
     deployment_->reconcile();
   }
+  // A pass of the control loop whose replica starts and health checks complete at once.
+  void tick_and_check(Duration d) {
+    tick(d);
+    lifecycle_.run_all();
+  }
   std::vector<ScalingEvent> events_of(const std::string& kind) {
     std::vector<ScalingEvent> out;
     for (auto& e : events_.recent(1000)) {
@@ -127,7 +133,8 @@ class DeploymentTest : public ::testing::Test {
   }
 
   ManualClock clock_;
-  ManualExecutor executor_;
+  ManualExecutor executor_;   // requests
+  ManualExecutor lifecycle_;  // constructors and health checks
   cluster::NodeRegistry nodes_;
   EventLog events_;
   Behaviour behaviour_;
@@ -223,7 +230,7 @@ TEST_F(DeploymentTest, ScalesUpAfterDelayAndRecordsEvent) {
   tick(seconds(0));
   tick(seconds(5));
   EXPECT_EQ(deployment_->status().target_replicas, 1);
-  tick(seconds(5));
+  tick_and_check(seconds(5));
   DeploymentStatus s = deployment_->status();
   EXPECT_EQ(s.target_replicas, 3);
   EXPECT_EQ(s.num_replicas, 3);
@@ -231,7 +238,7 @@ TEST_F(DeploymentTest, ScalesUpAfterDelayAndRecordsEvent) {
   ASSERT_EQ(scaled.size(), 1u);
   EXPECT_EQ(scaled[0].from, 1);
   EXPECT_EQ(scaled[0].to, 3);
-  EXPECT_EQ(scaled[0].load, 3);
+  EXPECT_DOUBLE_EQ(scaled[0].load, 3);  // the mean over the look-back window
   EXPECT_EQ(scaled[0].deployment, "svc");
   executor_.run_all();
 }
@@ -283,15 +290,14 @@ TEST_F(DeploymentTest, ReplicaFailingThreeHealthChecksIsReplaced) {
   make();
   std::string first = deployment_->status().replicas[0].id;
   behaviour_.healthy = false;
-  for (int i = 0; i < 2; ++i) {
-    tick(seconds(5));
-    executor_.run_all();
-  }
-  EXPECT_EQ(deployment_->status().replicas[0].health, "failing");
-  tick(seconds(5));
-  executor_.run_all();
+  for (int i = 0; i < 2; ++i) tick_and_check(seconds(5));
+  DeploymentStatus failing = deployment_->status();
+  EXPECT_EQ(failing.replicas[0].health, "failing");
+  EXPECT_EQ(failing.healthy_replicas, 1);  // unhealthy only after three in a row
+  EXPECT_TRUE(deployment_->health().ok());
+  tick_and_check(seconds(5));
   behaviour_.healthy = true;
-  tick(seconds(0));
+  tick_and_check(seconds(0));
   DeploymentStatus s = deployment_->status();
   ASSERT_EQ(s.num_replicas, 1);
   EXPECT_NE(s.replicas.back().id, first);
@@ -302,25 +308,31 @@ TEST_F(DeploymentTest, ReplicaFailingThreeHealthChecksIsReplaced) {
 TEST_F(DeploymentTest, HealthCheckTimeoutCountsAsFailure) {
   make();
   for (int i = 0; i < 3; ++i) {
-    tick(seconds(5));  // starts a check that never runs (not executed)
+    tick(seconds(5));  // starts a check that is never executed
     tick(seconds(3));  // ... and times out
   }
   EXPECT_EQ(events_of("replica_unhealthy").size(), 1u);
-  executor_.run_all();
+  lifecycle_.run_all();
 }
 
-TEST_F(DeploymentTest, ThrowingHandlerGets500AndReplicaIsReplaced) {
+TEST_F(DeploymentTest, ThrowingHandlerGets500AndReplicaStays) {
   make();
   std::string first = deployment_->status().replicas[0].id;
-  submit(1, kThrow);
-  executor_.run_all();
-  EXPECT_EQ(status_of(1), 500);
-  tick(seconds(0));
+  for (int i = 1; i <= 10; ++i) {
+    submit(i, kThrow);
+    executor_.run_all();
+    EXPECT_EQ(status_of(i), 500) << i;
+  }
+  tick_and_check(seconds(0));
   DeploymentStatus s = deployment_->status();
-  ASSERT_EQ(s.num_replicas, 1);
-  EXPECT_NE(s.replicas[0].id, first);
-  submit(2, kQuick);
-  EXPECT_EQ(status_of(2), 200);
+  ASSERT_EQ(s.replicas.size(), 1u);
+  EXPECT_EQ(s.replicas[0].id, first);
+  EXPECT_EQ(s.replicas[0].errors, 10);
+  EXPECT_EQ(s.errors_total, 10);
+  EXPECT_EQ(s.status, "healthy");
+  EXPECT_TRUE(events_of("replica_unhealthy").empty());
+  submit(11, kQuick);
+  EXPECT_EQ(status_of(11), 200);
 }
 
 TEST_F(DeploymentTest, ReplicaThatDoesNotFitStaysPending) {
@@ -333,8 +345,9 @@ TEST_F(DeploymentTest, ReplicaThatDoesNotFitStaysPending) {
   spec.make_replica = [this](const ReplicaInfo& info) {
     return std::make_unique<TestReplica>(info, behaviour_);
   };
-  Deployment d(spec, config_, DeploymentContext{clock_, executor_, small, events_});
+  Deployment d(spec, config_, DeploymentContext{clock_, executor_, lifecycle_, small, events_});
   d.deploy();
+  lifecycle_.run_all();
   DeploymentStatus s = d.status();
   EXPECT_EQ(s.num_replicas, 2);  // 2 x 0.2 CPU fit in 0.5
   EXPECT_EQ(s.pending_replicas, 1);
@@ -348,10 +361,174 @@ TEST_F(DeploymentTest, ReplicaThatDoesNotFitStaysPending) {
 TEST_F(DeploymentTest, NotDeployedRefusesWith503) {
   DeploymentSpec spec;
   spec.name = "svc";
-  Deployment d(spec, config_, DeploymentContext{clock_, executor_, nodes_, events_});
+  Deployment d(spec, config_, context());
   int status = 0;
   d.submit(kQuick, Request{}, clock_.now() + seconds(1), [&](Response r) { status = r.status; });
   EXPECT_EQ(status, 503);
+}
+
+TEST_F(DeploymentTest, ReplicaIsStartingUntilConstructedAndFirstCheckPasses) {
+  DeploymentSpec spec;
+  spec.name = "svc";
+  spec.routes = {{"GET", "/quick", kQuick, false, ""}};
+  // The constructor reads the deployment's status: it would deadlock under the deployment's lock.
+  int seen_starting = -1;
+  spec.make_replica = [&](const ReplicaInfo& info) {
+    seen_starting = deployment_->status().starting_replicas;
+    return std::make_unique<TestReplica>(info, behaviour_);
+  };
+  deployment_ = std::make_unique<Deployment>(spec, config_, context());
+  deployment_->deploy();
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.starting_replicas, 1);
+  EXPECT_EQ(s.num_replicas, 0);
+  EXPECT_EQ(s.replicas[0].state, "starting");
+  submit(1, kQuick);  // no running replica yet: queued, not sent to the starting one
+  EXPECT_EQ(status_of(1), 0);
+  EXPECT_EQ(deployment_->status().queued, 1);
+  lifecycle_.run_all();  // constructs, then runs the first health check
+  EXPECT_EQ(seen_starting, 1);
+  EXPECT_EQ(deployment_->status().replicas[0].state, "running");
+  EXPECT_EQ(events_of("replica_started").size(), 1u);
+  tick(seconds(0));
+  executor_.run_all();
+  EXPECT_EQ(status_of(1), 200);
+}
+
+TEST_F(DeploymentTest, StartingReplicaFailingItsChecksIsReplacedNotServed) {
+  behaviour_.healthy = false;
+  make();
+  EXPECT_EQ(deployment_->status().replicas[0].state, "starting");
+  EXPECT_FALSE(deployment_->health().ok());
+  tick_and_check(seconds(5));
+  tick_and_check(seconds(5));
+  EXPECT_EQ(events_of("replica_unhealthy").size(), 1u);
+  behaviour_.healthy = true;
+  tick_and_check(seconds(0));
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.num_replicas, 1);
+  EXPECT_EQ(s.status, "healthy");
+}
+
+TEST_F(DeploymentTest, ConstructorThatThrowsIsRetriedWithBackoff) {
+  DeploymentSpec spec;
+  spec.name = "svc";
+  int attempts = 0;
+  spec.make_replica = [&](const ReplicaInfo& info) -> std::unique_ptr<ReplicaHandler> {
+    if (++attempts < 3) throw std::runtime_error("warm-up failed");
+    return std::make_unique<TestReplica>(info, behaviour_);
+  };
+  deployment_ = std::make_unique<Deployment>(spec, config_, context());
+  deployment_->deploy();
+  lifecycle_.run_all();
+  EXPECT_EQ(events_of("replica_failed").size(), 1u);
+  tick_and_check(milliseconds(100));  // within the backoff: nothing new is started
+  EXPECT_EQ(attempts, 1);
+  for (int i = 0; i < 40 && deployment_->status().num_replicas == 0; ++i) {
+    tick_and_check(milliseconds(500));
+  }
+  EXPECT_EQ(attempts, 3);
+  EXPECT_EQ(deployment_->status().num_replicas, 1);
+}
+
+TEST_F(DeploymentTest, ThrowingResponderReleasesTheSlotOnce) {
+  make();
+  deployment_->submit(kWork, Request{}, clock_.now() + seconds(60),
+                      [](Response) { throw std::runtime_error("client went away"); });
+  executor_.run_all();
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.ongoing, 0);
+  EXPECT_EQ(s.replicas[0].ongoing, 0);
+  EXPECT_EQ(s.replicas[0].handled, 1);
+  submit(2);
+  submit(3);
+  EXPECT_EQ(deployment_->status().ongoing, 2);  // both slots usable again
+  executor_.run_all();
+}
+
+TEST_F(DeploymentTest, RequestCarriesItsDeadline) {
+  DeploymentSpec spec;
+  spec.name = "svc";
+  spec.routes = {{"GET", "/quick", kQuick, false, ""}};
+  TimePoint seen{};
+  struct DeadlineReplica final : ReplicaHandler {
+    explicit DeadlineReplica(TimePoint& s) : seen(s) {}
+    Response handle(int, const Request& r) override {
+      seen = r.deadline;
+      return Response{};
+    }
+    TimePoint& seen;
+  };
+  spec.make_replica = [&](const ReplicaInfo&) { return std::make_unique<DeadlineReplica>(seen); };
+  deployment_ = std::make_unique<Deployment>(spec, config_, context());
+  deployment_->deploy();
+  lifecycle_.run_all();
+  TimePoint deadline = clock_.now() + seconds(7);
+  deployment_->submit(kQuick, Request{}, deadline, [](Response) {});
+  EXPECT_EQ(seen, deadline);
+}
+
+TEST_F(DeploymentTest, ColdStartFromZeroAndHealthyAtZero) {
+  config_.num_replicas = 0;
+  config_.autoscaling.min_replicas = 0;
+  config_.autoscaling.max_replicas = 3;
+  make();
+  Deployment::Health h = deployment_->health();
+  EXPECT_TRUE(h.ok());
+  EXPECT_STREQ(h.name(), "scaled_to_zero");
+  submit(1);                          // queued: there is no replica
+  tick_and_check(milliseconds(100));  // one control-loop pass, not the upscale delay
+  EXPECT_EQ(deployment_->status().target_replicas, 1);
+  EXPECT_EQ(deployment_->status().num_replicas, 1);
+  tick(milliseconds(100));
+  executor_.run_all();
+  EXPECT_EQ(status_of(1), 200);
+  auto scaled = events_of("autoscale");
+  ASSERT_EQ(scaled.size(), 1u);
+  EXPECT_NE(scaled[0].reason.find("cold start"), std::string::npos);
+}
+
+TEST_F(DeploymentTest, ScalesToZeroThroughOne) {
+  config_.num_replicas = 3;
+  config_.autoscaling.min_replicas = 0;
+  config_.autoscaling.max_replicas = 3;
+  make();
+  for (int i = 0; i < 350 && deployment_->status().target_replicas == 3; ++i) {
+    tick_and_check(milliseconds(100));
+  }
+  EXPECT_EQ(deployment_->status().target_replicas, 1);
+  EXPECT_EQ(deployment_->status().num_replicas, 1);
+  for (int i = 0; i < 350 && deployment_->status().target_replicas == 1; ++i) {
+    tick_and_check(milliseconds(100));
+  }
+  DeploymentStatus s = deployment_->status();
+  EXPECT_EQ(s.target_replicas, 0);
+  EXPECT_EQ(s.num_replicas, 0);
+  EXPECT_EQ(s.status, "scaled_to_zero");
+  EXPECT_TRUE(deployment_->health().ok());
+}
+
+TEST_F(DeploymentTest, AbandonAnswersOngoingAndQueuedOnce) {
+  make();
+  for (int i = 1; i <= 4; ++i) submit(i);  // 2 running, 2 queued
+  EXPECT_EQ(deployment_->abandon("stopping"), 4);
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(status_of(i), 503) << i;
+  executor_.run_all();  // the handlers finish late: answers dropped, slots released
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(answers_for(i), 1) << i;
+  EXPECT_EQ(deployment_->load(), 0);
+}
+
+TEST_F(DeploymentTest, GracefulShutdownTimeoutAnswersCallsStillRunning) {
+  make();
+  submit(1);
+  deployment_->undeploy();
+  tick(seconds(19));
+  EXPECT_EQ(status_of(1), 0);
+  tick(seconds(1));  // the graceful shutdown timeout
+  EXPECT_EQ(status_of(1), 503);
+  EXPECT_TRUE(deployment_->status().replicas.empty());
+  executor_.run_all();
+  EXPECT_EQ(answers_for(1), 1);
 }
 
 }  // namespace

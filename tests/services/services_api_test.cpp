@@ -18,7 +18,7 @@ namespace {
 
 class ServicesApiTest : public ::testing::Test {
  protected:
-  ServicesApiTest() : runtime_(clock_, executor_, nodes_) {
+  ServicesApiTest() : runtime_(clock_, executor_, executor_, nodes_) {
     EXPECT_TRUE(nodes_.add(testing::head_node(4)).is_ok());
     auto store = storage::SqliteStore::open(dir_.path() / "t.db");
     EXPECT_TRUE(store.is_ok());
@@ -208,7 +208,7 @@ TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
   cluster::NodeRegistry nodes;
   ASSERT_TRUE(nodes.add(testing::head_node(4)).is_ok());
   cluster::InProcBus bus;
-  serve::ServeRuntime runtime(clock, executor, nodes);
+  serve::ServeRuntime runtime(clock, executor, executor, nodes);
   auto store = storage::SqliteStore::open(dir.path() / "t.db");
   ASSERT_TRUE(store.is_ok());
   serve::JobRegistry jobs((*store)->jobs(), bus, clock);

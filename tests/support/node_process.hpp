@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/http_client.hpp"
+#include "net/http_client.hpp"
 #include "support/raw_http.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -65,11 +65,11 @@ class NodeProcess {
   }
 
   bool ready() {
-    gateway::HttpCall c;
+    net::HttpCall c;
     c.port = dashboard_port_;
     c.target = "/health";
     c.timeout = std::chrono::seconds(1);
-    auto r = gateway::http_request(c);
+    auto r = net::http_request(c);
     return r.is_ok() && r->status == 200;
   }
 
@@ -92,18 +92,18 @@ class NodeProcess {
     if (pid_ > 0) kill(pid_, sig);
   }
 
-  Result<gateway::HttpResult> request(const std::string& method, const std::string& target,
-                                      const std::string& body = "",
-                                      std::chrono::seconds timeout = std::chrono::seconds(20),
-                                      serve::Fields headers = {}) {
-    gateway::HttpCall c;
+  Result<net::HttpResult> request(const std::string& method, const std::string& target,
+                                  const std::string& body = "",
+                                  std::chrono::seconds timeout = std::chrono::seconds(20),
+                                  net::Fields headers = {}) {
+    net::HttpCall c;
     c.port = port_;
     c.method = method;
     c.target = target;
     c.body = body;
     c.timeout = timeout;
     c.headers = std::move(headers);
-    return gateway::http_request(c);
+    return net::http_request(c);
   }
 
   CommandResult cli(std::vector<std::string> args) {

@@ -57,7 +57,7 @@ Result<TimeRange> read_time_range(std::optional<std::string_view> start,
 }
 
 serve::Response not_built(std::string_view what) {
-  return error_response(501, "unimplemented", std::string(what) + " is not built yet");
+  return error_response(unimplemented(std::string(what) + " is not built yet"));
 }
 
 serve::Response status_response(const ServiceContext& ctx, std::string_view service,
@@ -65,11 +65,7 @@ serve::Response status_response(const ServiceContext& ctx, std::string_view serv
   std::optional<serve::DeploymentStatus> deployment;
   if (const serve::Deployment* d = ctx.runtime.find(service)) deployment = d->status();
   std::string_view status = "unknown";
-  if (deployment) {
-    status = !deployment->deployed              ? "stopped"
-             : deployment->healthy_replicas > 0 ? "healthy"
-                                                : "unhealthy";
-  }
+  if (deployment) status = deployment->status;
   serve::Response r;
   r.body.reserve(2048);  // a status body with a few replicas: one allocation
   JsonWriter w(r.body);

@@ -1,5 +1,6 @@
 #include "services/probe/probe_deployment.hpp"
 
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -19,12 +20,18 @@ class ProbeReplica final : public serve::ReplicaHandler {
     if (route == kCrash) throw std::runtime_error("crash requested");
     auto ms = query_int(request, "ms", 0, 0, 60000);
     if (!ms) return serve::error_response(ms.status());
+    // How many calls run in this handler at once, counted here rather than by admission: it
+    // shows whether max_ongoing_requests is real concurrency.
+    int running = running_.fetch_add(1) + 1;
     std::this_thread::sleep_for(std::chrono::milliseconds(*ms));
-    return serve::json_response(json::object{{"replica", info_.replica_id}, {"slept_ms", *ms}});
+    running_.fetch_sub(1);
+    return serve::json_response(
+        json::object{{"replica", info_.replica_id}, {"slept_ms", *ms}, {"running", running}});
   }
 
  private:
   const serve::ReplicaInfo info_;
+  std::atomic<int> running_{0};
 };
 
 }  // namespace

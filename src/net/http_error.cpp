@@ -1,6 +1,6 @@
-#include "serve/http_error.hpp"
+#include "net/http_error.hpp"
 
-namespace tc::serve {
+namespace tc::net {
 
 int http_status_for(StatusCode code) {
   switch (code) {
@@ -20,8 +20,18 @@ int http_status_for(StatusCode code) {
       return 429;
     case StatusCode::kCancelled:
       return 499;
+    case StatusCode::kPermissionDenied:
+      return 403;
     case StatusCode::kInternal:
       return 500;
+    case StatusCode::kMethodNotAllowed:
+      return 405;
+    case StatusCode::kRequestTimeout:
+      return 408;
+    case StatusCode::kPayloadTooLarge:
+      return 413;
+    case StatusCode::kHeadersTooLarge:
+      return 431;
     case StatusCode::kUnimplemented:
       return 501;
     case StatusCode::kUnavailable:
@@ -32,20 +42,15 @@ int http_status_for(StatusCode code) {
   return 500;
 }
 
-Response error_response(int http_status, std::string_view code, std::string_view message,
-                        const json::value& details) {
-  json::object error{{"code", code}, {"message", message}};
+Response error_response(const Status& status, const json::value& details) {
+  const int http_status = http_status_for(status.code());
+  json::object error{{"code", status_code_name(status.code())}, {"message", status.message()}};
   if (!details.is_null()) error["details"] = details;
   Response r;
   r.status = http_status;
   r.body = to_json(json::object{{"error", std::move(error)}});
   if (http_status == 503 || http_status == 429) r.headers.emplace_back("Retry-After", "1");
   return r;
-}
-
-Response error_response(const Status& status, const json::value& details) {
-  return error_response(http_status_for(status.code()), status_code_name(status.code()),
-                        status.message(), details);
 }
 
 Response json_response(const json::value& body, int http_status) {
@@ -55,4 +60,4 @@ Response json_response(const json::value& body, int http_status) {
   return r;
 }
 
-}  // namespace tc::serve
+}  // namespace tc::net

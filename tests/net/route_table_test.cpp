@@ -1,8 +1,8 @@
-#include "gateway/route_table.hpp"
+#include "net/route_table.hpp"
 
 #include <gtest/gtest.h>
 
-namespace tc::gateway {
+namespace tc::net {
 namespace {
 
 class RouteTableTest : public ::testing::Test {
@@ -65,4 +65,4 @@ TEST_F(RouteTableTest, RefusesDuplicatesAndMalformedPatterns) {
 }
 
 }  // namespace
-}  // namespace tc::gateway
+}  // namespace tc::net

@@ -1,4 +1,4 @@
-#include "gateway/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <strings.h>
 
@@ -8,7 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace tc::gateway {
+namespace tc::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -84,4 +84,4 @@ Result<HttpResult> http_request(const HttpCall& call) {
   return out;
 }
 
-}  // namespace tc::gateway
+}  // namespace tc::net

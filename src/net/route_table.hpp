@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "core/status.hpp"
-#include "serve/request.hpp"
+#include "net/http_message.hpp"
 
-namespace tc::gateway {
+namespace tc::net {
 
 struct RouteTarget {
   std::string deployment;  // empty for the gateway's own routes
@@ -25,7 +25,7 @@ struct RouteTarget {
 struct RouteMatch {
   enum class Kind { kFound, kNotFound, kMethodNotAllowed } kind = Kind::kNotFound;
   const RouteTarget* target = nullptr;
-  serve::Fields params;
+  Fields params;
   std::string allow;  // "GET, POST" when kMethodNotAllowed
 };
 
@@ -43,7 +43,7 @@ class RouteTable {
   };
   static std::vector<std::string_view> split(std::string_view path);
   bool matches(const Route& route, const std::vector<std::string_view>& parts,
-               serve::Fields* params) const;
+               Fields* params) const;
 
   std::vector<Route> routes_;
   // Literal paths (no captures) by path: indices into routes_, so that most lookups are one hash.
@@ -55,4 +55,4 @@ class RouteTable {
   std::vector<size_t> patterned_;
 };
 
-}  // namespace tc::gateway
+}  // namespace tc::net

@@ -1,4 +1,4 @@
-#include "gateway/http_server.hpp"
+#include "net/http_server.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -23,9 +23,9 @@
 
 #include "core/ids.hpp"
 #include "core/logging.hpp"
-#include "serve/http_error.hpp"
+#include "net/http_error.hpp"
 
-namespace tc::gateway {
+namespace tc::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -55,6 +55,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   uint16_t bound_port = 0;
   std::atomic<bool> draining{false};
   std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> open_connections{0};
+  std::atomic<int64_t> accepted_total{0};
+  std::atomic<int64_t> refused_total{0};
   std::mutex idle_mu;
   std::condition_variable idle_cv;
   bool stopped = false;
@@ -68,7 +71,7 @@ using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
                                          asio::io_context::executor_type>;
 
 // Appends the HTTP/1.1 form of `r` to `out`.
-void serialize(const serve::Response& r, std::string_view request_id, bool keep_alive, bool head,
+void serialize(const Response& r, std::string_view request_id, bool keep_alive, bool head,
                std::string& out) {
   char number[24];
   auto append_number = [&](size_t n) {
@@ -100,8 +103,14 @@ void serialize(const serve::Response& r, std::string_view request_id, bool keep_
 // no socket deadline while the handler runs; the serve runtime enforces the request's own.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Socket socket, HttpServer::Impl& server)
-      : socket_(std::move(socket)), server_(server), watchdog_(socket_.get_executor()) {}
+  Session(Socket socket, HttpServer::Impl& server, std::string peer)
+      : socket_(std::move(socket)),
+        server_(server),
+        watchdog_(socket_.get_executor()),
+        peer_(std::move(peer)) {
+    server_.open_connections.fetch_add(1);
+  }
+  ~Session() { server_.open_connections.fetch_sub(1); }
 
   void start() {
     watch();
@@ -162,6 +171,12 @@ class Session : public std::enable_shared_from_this<Session> {
     phase_ = Phase::kHandling;  // no socket deadline: the serve runtime has the request's
     auto& req = parser_->get();
     keep_alive_ = req.keep_alive() && !server_.draining.load();
+    if (auto refusal = check_framing(req)) {
+      keep_alive_ = false;
+      request_id_ = next_request_id();
+      method_.assign(req.method_string());
+      return write(std::move(*refusal), false);
+    }
     head_ = req.method() == http::verb::head;
     if (auto it = req.find("X-Request-Id"); it != req.end() && is_valid_request_id(it->value())) {
       request_id_ = std::string(it->value());
@@ -172,14 +187,14 @@ class Session : public std::enable_shared_from_this<Session> {
     // Logged as is: cut long targets and keep quotes out of the log's quoted field.
     target_.assign(req.target().substr(0, 256));
     std::replace(target_.begin(), target_.end(), '"', '\'');
-    serve::Request request;
+    Request request;
     request.method = method_;
     request.request_id = request_id_;
+    request.peer = peer_;
     auto target = boost::urls::parse_origin_form(req.target());
     if (!target) {
       keep_alive_ = false;
-      return write(serve::error_response(400, "invalid_argument", "malformed request target"),
-                   false);
+      return write(error_response(invalid_argument("malformed request target")), false);
     }
     request.path = target->path();
     for (auto param : target->params()) request.query.emplace_back(param.key, param.value);
@@ -191,7 +206,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(req.body());
     server_.request_started();
-    server_.handler(std::move(request), [self = shared_from_this()](serve::Response response) {
+    server_.handler(std::move(request), [self = shared_from_this()](Response response) {
       auto executor = self->socket_.get_executor();
       asio::dispatch(executor, [self = std::move(self), response = std::move(response)]() mutable {
         self->write(std::move(response), true);
@@ -203,34 +218,53 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = false;
     if (request_id_.empty()) request_id_ = next_request_id();
     if (timed_out_) {
-      return write(
-          serve::error_response(408, "request_timeout", "the request did not arrive in time"),
-          false);
+      return write(error_response(Status(StatusCode::kRequestTimeout,
+                                         std::string("the request did not arrive in time"))),
+                   false);
     }
     if (ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
         ec == http::error::end_of_stream) {
       return close();
     }
     if (ec == http::error::body_limit) {
-      return write(
-          serve::error_response(
-              413, "payload_too_large",
-              "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes"),
-          false);
+      return write(error_response(Status(
+                       StatusCode::kPayloadTooLarge,
+                       std::string("request body exceeds " +
+                                   std::to_string(server_.options.max_body_bytes) + " bytes"))),
+                   false);
     }
     if (ec == http::error::header_limit) {
-      return write(
-          serve::error_response(431, "headers_too_large",
-                                "request headers exceed " +
-                                    std::to_string(server_.options.max_header_bytes) + " bytes"),
-          false);
+      return write(error_response(Status(
+                       StatusCode::kHeadersTooLarge,
+                       std::string("request headers exceed " +
+                                   std::to_string(server_.options.max_header_bytes) + " bytes"))),
+                   false);
     }
-    write(serve::error_response(400, "invalid_argument", "malformed HTTP request: " + ec.message()),
-          false);
+    write(error_response(invalid_argument("malformed HTTP request: " + ec.message())), false);
+  }
+
+  // A refusal for a request whose framing cannot be trusted: a Transfer-Encoding that does not end
+  // in chunked, or headers over the limit in all (the parser's limit counts what one read
+  // brought in, so it is checked here again over the whole header).
+  std::optional<Response> check_framing(const http::request<http::string_body>& req) const {
+    if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked()) {
+      return error_response(invalid_argument(
+          "Transfer-Encoding must end in chunked (RFC 9112 section 6.3); the connection is "
+          "closed"));
+    }
+    size_t header_bytes = req.method_string().size() + req.target().size() + 12;
+    for (const auto& field : req)
+      header_bytes += field.name_string().size() + field.value().size() + 4;
+    if (header_bytes > server_.options.max_header_bytes) {
+      return error_response(Status(
+          StatusCode::kHeadersTooLarge,
+          "request headers exceed " + std::to_string(server_.options.max_header_bytes) + " bytes"));
+    }
+    return std::nullopt;
   }
 
   // `counted`: the response ends a request handed to the handler.
-  void write(serve::Response response, bool counted) {
+  void write(Response response, bool counted) {
     if (server_.draining.load()) keep_alive_ = false;
     if (server_.options.access_log) {
       double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
@@ -268,6 +302,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Socket socket_;
   HttpServer::Impl& server_;
   Timer watchdog_;
+  const std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string out_;
@@ -300,8 +335,17 @@ void HttpServer::Impl::accept() {
       return;
     }
     beast::error_code ignored;
+    self->accepted_total.fetch_add(1, std::memory_order_relaxed);
+    if (self->open_connections.load() >= self->options.max_connections) {
+      // Closed at once: keeping it would let idle connections use up the process's files.
+      self->refused_total.fetch_add(1, std::memory_order_relaxed);
+      socket.close(ignored);
+      return self->accept();
+    }
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Session>(std::move(socket), *self)->start();
+    auto endpoint = socket.remote_endpoint(ignored);
+    std::string peer = ignored ? std::string() : endpoint.address().to_string();
+    std::make_shared<Session>(std::move(socket), *self, std::move(peer))->start();
     self->accept();
   });
 }
@@ -345,6 +389,11 @@ Status HttpServer::start() {
 
 uint16_t HttpServer::port() const { return impl_->bound_port; }
 
+HttpServer::ConnectionStats HttpServer::connection_stats() const {
+  return {impl_->open_connections.load(), impl_->accepted_total.load(),
+          impl_->refused_total.load()};
+}
+
 void HttpServer::stop_accepting() {
   Impl& s = *impl_;
   s.draining = true;
@@ -385,4 +434,4 @@ void HttpServer::stop() {
   s.contexts.clear();
 }
 
-}  // namespace tc::gateway
+}  // namespace tc::net

@@ -1,15 +1,16 @@
-#include "gateway/http_server.hpp"
+#include "net/http_server.hpp"
 
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <thread>
 
-#include "gateway/http_client.hpp"
-#include "serve/http_error.hpp"
+#include "net/http_client.hpp"
+#include "net/http_error.hpp"
 #include "support/raw_http.hpp"
+#include "support/wait.hpp"
 
-namespace tc::gateway {
+namespace tc::net {
 namespace {
 
 class HttpServerTest : public ::testing::Test {
@@ -17,27 +18,27 @@ class HttpServerTest : public ::testing::Test {
   void start(HttpServerOptions options = {}) {
     options.port = 0;
     options.io_threads = 2;
-    server_ =
-        std::make_unique<HttpServer>(options, [this](serve::Request r, serve::Responder respond) {
-          if (r.path == "/later") {
-            // Answer from another thread, as the worker pool does.
-            std::thread([respond = std::move(respond)] {
-              respond(serve::json_response(json::object{{"later", true}}));
-            }).detach();
-            return;
-          }
-          json::object out{{"method", r.method},
-                           {"path", r.path},
-                           {"body_size", r.body.size()},
-                           {"request_id", r.request_id}};
-          for (auto& [k, v] : r.query) out[k] = v;
-          respond(serve::json_response(out));
-        });
+    server_ = std::make_unique<HttpServer>(options, [this](Request r, Responder respond) {
+      if (r.path == "/later") {
+        // Answer from another thread, as the worker pool does.
+        std::thread([respond = std::move(respond)] {
+          respond(json_response(json::object{{"later", true}}));
+        }).detach();
+        return;
+      }
+      json::object out{{"method", r.method},
+                       {"path", r.path},
+                       {"peer", r.peer},
+                       {"body_size", r.body.size()},
+                       {"request_id", r.request_id}};
+      for (auto& [k, v] : r.query) out[k] = v;
+      respond(json_response(out));
+    });
     ASSERT_TRUE(server_->start().is_ok());
   }
   uint16_t port() const { return server_->port(); }
 
-  Result<HttpResult> get(const std::string& target, serve::Fields headers = {}) {
+  Result<HttpResult> get(const std::string& target, Fields headers = {}) {
     HttpCall c;
     c.port = port();
     c.target = target;
@@ -132,7 +133,7 @@ TEST_F(HttpServerTest, SecondServerOnSamePortFailsNamingIt) {
   start();
   HttpServerOptions o;
   o.port = port();
-  HttpServer second(o, [](serve::Request, serve::Responder) {});
+  HttpServer second(o, [](Request, Responder) {});
   Status s = second.start();
   ASSERT_FALSE(s.is_ok());
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
@@ -148,5 +149,73 @@ TEST_F(HttpServerTest, StopAcceptingRefusesNewConnections) {
   server_->stop();  // idempotent
 }
 
+TEST_F(HttpServerTest, RequestCarriesThePeerAddress) {
+  start();
+  auto r = get("/");
+  ASSERT_TRUE(r.is_ok());
+  EXPECT_EQ(parse_json(r->body)->as_object().at("peer").as_string(), "127.0.0.1");
+}
+
+TEST_F(HttpServerTest, TransferEncodingNotEndingInChunkedIs400AndCloses) {
+  start();
+  // Behind a proxy the bytes after the headers would run as a second, smuggled request.
+  std::string smuggle =
+      "POST /first HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"
+      "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string out = testing::raw_exchange(port(), smuggle);
+  EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out;
+  EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+  EXPECT_NE(out.find("chunked"), std::string::npos) << out;
+  EXPECT_EQ(out.find("/smuggled"), std::string::npos) << out;
+  EXPECT_EQ(out.find("HTTP/1.1 200"), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, ChunkedBodyIsRead) {
+  start();
+  std::string chunked =
+      "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      "5\r\nhello\r\n0\r\n\r\n";
+  std::string out = testing::raw_exchange(port(), chunked);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out;
+  EXPECT_NE(out.find("\"body_size\":5"), std::string::npos) << out;
+}
+
+TEST_F(HttpServerTest, ManySmallHeadersOverTheTotalLimitGet431) {
+  start();
+  std::string request = "GET / HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 5000; ++i) request += "X-" + std::to_string(i) + ": a\r\n";
+  request += "\r\n";
+  ASSERT_GT(request.size(), 16u << 10);
+  std::string out = testing::raw_exchange(port(), request);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
+  EXPECT_NE(out.find("headers_too_large"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosedAtOnceAndCounted) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  start(options);
+  auto open_idle = [&] {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+  };
+  int a = open_idle();
+  int b = open_idle();
+  ASSERT_TRUE(testing::wait_until([&] { return server_->connection_stats().open == 2; }));
+  // The third is accepted and closed: its request gets no answer.
+  std::string out = testing::raw_exchange(port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(server_->connection_stats().refused_total, 1);
+  close(a);
+  close(b);
+  ASSERT_TRUE(testing::wait_until([&] { return server_->connection_stats().open == 0; }));
+  EXPECT_EQ(get("/")->status, 200);  // room again
+}
+
 }  // namespace
-}  // namespace tc::gateway
+}  // namespace tc::net

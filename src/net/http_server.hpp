@@ -1,12 +1,16 @@
 // HttpServer: an HTTP/1.1 server (Boost.Beast) that hands each request, as a plain
-// serve::Request, to a handler and writes the Response it gets back.
+// Request, to a handler and writes the Response it gets back.
 //
 // Keep-alive connections are read one request at a time. Limits: a body over max_body_bytes is
-// answered 413, headers over max_header_bytes 431, a request that does not arrive whole within
-// read_timeout 408, an unparsable one 400 — each as the JSON error body, and the connection is
-// closed. Every response carries X-Request-Id: the client's when it sent a valid one, else a new
-// one. I/O runs on `io_threads` threads, each with its own event loop; the handler is called on
-// one of them and must not block (the serve runtime moves blocking work to its worker pool).
+// answered 413, headers over max_header_bytes in all 431, a request that does not arrive whole
+// within read_timeout 408, an unparsable one 400 — as is a Transfer-Encoding that does not end
+// in chunked (RFC 9112 §6.3: its body's length is unknowable, so the bytes after it must not be
+// read as another request) — each as the JSON error body, and the connection is closed. At most
+// max_connections are open at once: a connection beyond that is closed as soon as it is
+// accepted, and counted, so that a flood of idle connections cannot use up the process's files.
+// Every response carries X-Request-Id: the client's when it sent a valid one, else a new one. I/O
+// runs on `io_threads` threads, each with its own event loop; the handler is called on one of them
+// and must not block (the serve runtime moves blocking work to its worker pool).
 //
 // Thread-safety: start() and stop() from one thread; the rest from any. stop() is idempotent.
 // Stop the server only after every responder it handed out has been called.
@@ -19,9 +23,9 @@
 
 #include "core/clock.hpp"
 #include "core/status.hpp"
-#include "serve/request.hpp"
+#include "net/http_message.hpp"
 
-namespace tc::gateway {
+namespace tc::net {
 
 struct HttpServerOptions {
   std::string name = "gateway";  // for logs
@@ -32,12 +36,13 @@ struct HttpServerOptions {
   size_t max_header_bytes = 16 << 10;
   Duration read_timeout = std::chrono::seconds(30);
   Duration idle_timeout = std::chrono::seconds(75);
+  int max_connections = 10000;
   // Log every request (method, target, status, duration, request id); when off, only answers
   // of 5xx and 429 are logged.
   bool access_log = true;
 };
 
-using HttpHandler = std::function<void(serve::Request, serve::Responder)>;
+using HttpHandler = std::function<void(Request, Responder)>;
 
 class HttpServer {
  public:
@@ -58,10 +63,17 @@ class HttpServer {
   // Stops the I/O threads and closes every connection.
   void stop();
 
+  struct ConnectionStats {
+    int64_t open = 0;
+    int64_t accepted_total = 0;
+    int64_t refused_total = 0;  // closed at once: max_connections were open
+  };
+  ConnectionStats connection_stats() const;
+
   struct Impl;  // defined in http_server.cpp, with the connection sessions
 
  private:
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace tc::gateway
+}  // namespace tc::net

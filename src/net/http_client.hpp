@@ -7,14 +7,14 @@
 
 #include "core/clock.hpp"
 #include "core/status.hpp"
-#include "serve/request.hpp"
+#include "net/http_message.hpp"
 
-namespace tc::gateway {
+namespace tc::net {
 
 struct HttpResult {
   int status = 0;
   std::string body;
-  serve::Fields headers;
+  Fields headers;
   std::string header(std::string_view name) const;  // case-insensitive, "" when absent
 };
 
@@ -24,11 +24,11 @@ struct HttpCall {
   std::string method = "GET";
   std::string target = "/";
   std::string body;
-  serve::Fields headers;  // extra request headers
+  Fields headers;  // extra request headers
   Duration timeout = std::chrono::seconds(10);
 };
 
 // unavailable when the server cannot be reached, deadline_exceeded past the timeout.
 Result<HttpResult> http_request(const HttpCall& call);
 
-}  // namespace tc::gateway
+}  // namespace tc::net

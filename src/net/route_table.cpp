@@ -1,6 +1,6 @@
-#include "gateway/route_table.hpp"
+#include "net/route_table.hpp"
 
-namespace tc::gateway {
+namespace tc::net {
 namespace {
 
 bool is_capture(std::string_view s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
@@ -54,7 +54,7 @@ Status RouteTable::add(std::string method, std::string_view pattern, RouteTarget
 }
 
 bool RouteTable::matches(const Route& route, const std::vector<std::string_view>& parts,
-                         serve::Fields* params) const {
+                         Fields* params) const {
   if (route.segments.size() != parts.size()) return false;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& seg = route.segments[i];
@@ -100,4 +100,4 @@ RouteMatch RouteTable::match(std::string_view method, std::string_view path) con
   return out;
 }
 
-}  // namespace tc::gateway
+}  // namespace tc::net

@@ -1,0 +1,56 @@
+// Request and Response: an HTTP exchange as the serve runtime and the services see it — plain
+// values with no network types, so that handlers and routing are testable without sockets.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace tc::net {
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+// The first value of `name` in `fields` (exact match), if any.
+inline std::optional<std::string_view> find_field(const Fields& fields, std::string_view name) {
+  for (const auto& [k, v] : fields) {
+    if (k == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+struct Request {
+  std::string method;         // "GET", "POST", ...
+  std::string path;           // decoded path without the query
+  Fields query;               // decoded query parameters in order
+  Fields path_params;         // captured by the route pattern: {"id", "..."}
+  std::string content_type;   // as sent, may be empty
+  std::string authorization;  // the Authorization header, may be empty
+  std::string body;
+  std::string request_id;
+  std::string peer;    // the client's address ("127.0.0.1"), empty when not from a socket
+  TimePoint deadline;  // when the caller stops waiting; set by the gateway and the deployment
+
+  std::optional<std::string_view> query_param(std::string_view name) const {
+    return find_field(query, name);
+  }
+  std::optional<std::string_view> path_param(std::string_view name) const {
+    return find_field(path_params, name);
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  Fields headers;  // extra headers: Retry-After, Allow, ...
+};
+
+// Answers a request; called exactly once, from any thread.
+using Responder = std::function<void(Response)>;
+
+}  // namespace tc::net
