@@ -34,22 +34,18 @@ Result<std::vector<JobRecord>> JobRegistry::list(const storage::JobQuery& query)
 }
 
 Status JobRegistry::start(const std::string& id) {
-  auto job = store_.get(id);
-  if (!job) return job.status();
-  if (job->state != JobState::kPending) {
-    return failed_precondition("job " + id + " is " +
-                               std::string(storage::job_state_name(job->state)) + ", not pending");
-  }
-  job->state = JobState::kRunning;
-  job->started_at = clock_.unix_nanos();
-  return store_.update(*job);
+  storage::JobTransition change;
+  change.from = {JobState::kPending};
+  change.to = JobState::kRunning;
+  change.started_at = clock_.unix_nanos();
+  return store_.transition(id, change).status();
 }
 
 Status JobRegistry::set_progress(const std::string& id, double progress) {
-  auto job = store_.get(id);
-  if (!job) return job.status();
-  job->progress = std::clamp(progress, 0.0, 1.0);
-  return store_.update(*job);
+  storage::JobTransition change;
+  change.from = {JobState::kPending, JobState::kRunning};
+  change.progress = std::clamp(progress, 0.0, 1.0);
+  return store_.transition(id, change).status();
 }
 
 Status JobRegistry::succeed(const std::string& id, const json::value& result) {
@@ -90,18 +86,14 @@ Result<int> JobRegistry::fail_jobs_of_node(const std::string& node) {
 
 Status JobRegistry::finish(const std::string& id, JobState state, std::string result,
                            std::string error) {
-  auto job = store_.get(id);
-  if (!job) return job.status();
-  if (storage::is_terminal(job->state)) {
-    return failed_precondition("job " + id + " has already ended (" +
-                               std::string(storage::job_state_name(job->state)) + ")");
-  }
-  job->state = state;
-  job->finished_at = clock_.unix_nanos();
-  if (state == JobState::kSucceeded) job->progress = 1.0;
-  job->result = std::move(result);
-  job->error = std::move(error);
-  return store_.update(*job);
+  storage::JobTransition change;
+  change.from = {JobState::kPending, JobState::kRunning};
+  change.to = state;
+  change.finished_at = clock_.unix_nanos();
+  if (state == JobState::kSucceeded) change.progress = 1.0;
+  change.result = std::move(result);
+  change.error = std::move(error);
+  return store_.transition(id, change).status();
 }
 
 json::object to_json_object(const JobRecord& job) {

@@ -11,6 +11,19 @@
 
 namespace tc::storage {
 
+// A conditional change of one job, applied atomically: only while the stored job is in one of
+// the `from` states. Fields left empty keep their stored value, so that concurrent changes of
+// different fields (a progress report racing `start`) never undo each other.
+struct JobTransition {
+  std::vector<JobState> from;  // the states the change applies in; never empty
+  std::optional<JobState> to;
+  std::optional<double> progress;
+  std::optional<int64_t> started_at;
+  std::optional<int64_t> finished_at;
+  std::optional<std::string> result;
+  std::optional<std::string> error;
+};
+
 struct JobQuery {
   std::optional<std::string> kind;
   std::optional<std::string> service;
@@ -29,10 +42,10 @@ class JobStore {
   // not_found when no job has that id.
   virtual Result<JobRecord> get(const std::string& id) = 0;
   virtual Result<std::vector<JobRecord>> list(const JobQuery& query) = 0;
-  // Replaces the mutable fields (state, progress, owner, timestamps, result, error) of the job
-  // with `job.id`, only while the stored job is not terminal. not_found for an unknown id,
-  // failed_precondition when the stored job has already ended.
-  virtual Status update(const JobRecord& job) = 0;
+  // Applies `change` to the job `id` in one transaction (a conditional update) and returns the
+  // job as stored afterwards. not_found for an unknown id; failed_precondition naming the
+  // stored state when it is not one of `change.from`.
+  virtual Result<JobRecord> transition(const std::string& id, const JobTransition& change) = 0;
   // Number of pending or running jobs of `kind`.
   virtual Result<int> count_active(const std::string& kind) = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "cluster/inproc_bus.hpp"
 #include "core/ids.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -95,6 +97,20 @@ TEST_F(JobRegistryTest, JobsOfLostNodeAreFailed) {
   EXPECT_EQ(*failed, 1);
   EXPECT_EQ(registry_->get(a->id)->state, JobState::kFailed);
   EXPECT_EQ(registry_->get(b->id)->state, JobState::kPending);
+}
+
+TEST_F(JobRegistryTest, ProgressRacingStartNeverPutsTheJobBackToPending) {
+  for (int round = 0; round < 50; ++round) {
+    auto job = registry_->create("crawl", "tickscrawler", json::object{}, {"t#1", "head"}, 1000);
+    ASSERT_TRUE(job.is_ok());
+    std::thread progress([&] { (void)registry_->set_progress(job->id, 0.3); });
+    ASSERT_TRUE(registry_->start(job->id).is_ok());
+    progress.join();
+    auto now = registry_->get(job->id);
+    EXPECT_EQ(now->state, JobState::kRunning);
+    EXPECT_GT(now->started_at, 0);
+    ASSERT_TRUE(registry_->succeed(job->id, json::object{}).is_ok());
+  }
 }
 
 }  // namespace

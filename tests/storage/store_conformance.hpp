@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -88,17 +89,86 @@ TEST_P(StoreConformanceTest, ConcurrentCreatesNeverExceedLimit) {
 TEST_P(StoreConformanceTest, TerminalJobCannotChange) {
   JobRecord j = job("algorithm_run");
   ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
-  j.state = JobState::kSucceeded;
-  j.result = R"({"pnl":1})";
-  ASSERT_TRUE(store_->jobs().update(j).is_ok());
-  j.state = JobState::kRunning;
-  EXPECT_EQ(store_->jobs().update(j).code(), StatusCode::kFailedPrecondition);
+  JobTransition succeed;
+  succeed.from = {JobState::kPending, JobState::kRunning};
+  succeed.to = JobState::kSucceeded;
+  succeed.result = R"({"pnl":1})";
+  auto after = store_->jobs().transition(j.id, succeed);
+  ASSERT_TRUE(after.is_ok()) << after.status().to_string();
+  EXPECT_EQ(after->state, JobState::kSucceeded);
+  EXPECT_EQ(after->result, R"({"pnl":1})");
+  JobTransition restart;
+  restart.from = {JobState::kPending, JobState::kRunning};
+  restart.to = JobState::kRunning;
+  auto refused = store_->jobs().transition(j.id, restart);
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("succeeded"), std::string::npos);
   EXPECT_EQ(store_->jobs().get(j.id)->state, JobState::kSucceeded);
   EXPECT_EQ(*store_->jobs().count_active("algorithm_run"), 0);
 }
 
-TEST_P(StoreConformanceTest, UpdateOfUnknownJobIsNotFound) {
-  EXPECT_EQ(store_->jobs().update(job("crawl")).code(), StatusCode::kNotFound);
+TEST_P(StoreConformanceTest, TransitionOfUnknownJobIsNotFound) {
+  JobTransition t;
+  t.from = {JobState::kPending};
+  t.to = JobState::kRunning;
+  EXPECT_EQ(store_->jobs().transition(job("crawl").id, t).status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreConformanceTest, TransitionKeepsFieldsItDoesNotSet) {
+  JobRecord j = job("crawl");
+  ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
+  JobTransition start;
+  start.from = {JobState::kPending};
+  start.to = JobState::kRunning;
+  start.started_at = 1234;
+  ASSERT_TRUE(store_->jobs().transition(j.id, start).is_ok());
+  JobTransition progress;
+  progress.from = {JobState::kPending, JobState::kRunning};
+  progress.progress = 0.5;
+  auto after = store_->jobs().transition(j.id, progress);
+  ASSERT_TRUE(after.is_ok());
+  EXPECT_EQ(after->state, JobState::kRunning);  // not put back to pending
+  EXPECT_EQ(after->started_at, 1234);
+  EXPECT_DOUBLE_EQ(after->progress, 0.5);
+}
+
+TEST_P(StoreConformanceTest, ConcurrentTransitionsLoseNothing) {
+  // Progress reports race the start and each other; the start must stick, and exactly one of
+  // two racing finishes wins.
+  for (int round = 0; round < 20; ++round) {
+    JobRecord j = job("algorithm_run");
+    ASSERT_TRUE(store_->jobs().create(j, 1000).is_ok());
+    std::atomic<int> finished{0};
+    std::vector<std::thread> threads;
+    threads.emplace_back([&] {
+      JobTransition start;
+      start.from = {JobState::kPending};
+      start.to = JobState::kRunning;
+      EXPECT_TRUE(store_->jobs().transition(j.id, start).is_ok());
+    });
+    for (int k = 0; k < 4; ++k) {
+      threads.emplace_back([&, k] {
+        JobTransition progress;
+        progress.from = {JobState::kPending, JobState::kRunning};
+        progress.progress = 0.1 * (k + 1);
+        (void)store_->jobs().transition(j.id, progress);
+      });
+    }
+    for (auto& t : threads) t.join();
+    threads.clear();
+    EXPECT_EQ(store_->jobs().get(j.id)->state, JobState::kRunning);
+    for (JobState end : {JobState::kSucceeded, JobState::kStopped}) {
+      threads.emplace_back([&, end] {
+        JobTransition finish;
+        finish.from = {JobState::kPending, JobState::kRunning};
+        finish.to = end;
+        if (store_->jobs().transition(j.id, finish).is_ok()) ++finished;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(finished.load(), 1);
+    EXPECT_TRUE(is_terminal(store_->jobs().get(j.id)->state));
+  }
 }
 
 TEST_P(StoreConformanceTest, ListFiltersAndOrdersNewestFirst) {

@@ -119,35 +119,58 @@ Result<std::vector<JobRecord>> SqliteStore::list(const JobQuery& query) {
   return read_all(*s, read_job);
 }
 
-Status SqliteStore::update(const JobRecord& job) {
+Result<JobRecord> SqliteStore::transition(const std::string& id, const JobTransition& change) {
+  if (change.from.empty()) return invalid_argument("a job transition needs its from states");
+  std::string states;
+  for (size_t k = 0; k < change.from.size(); ++k) states += k == 0 ? "?" : ", ?";
   std::lock_guard lock(mu_);
-  return in_transaction(*db_, [&]() -> Status {
-    auto current = db_->prepare("SELECT state FROM shared_jobs WHERE id = ?");
-    if (!current) return current.status();
-    current->bind(1, job.id);
-    auto row = current->step();
-    if (!row) return row.status();
-    if (!*row) return not_found("no job with id " + job.id);
-    auto state = parse_job_state(current->column_text(0));
-    if (!state || is_terminal(*state)) {
-      return failed_precondition("job " + job.id + " has already ended (" +
-                                 current->column_text(0) + ")");
+  std::optional<JobRecord> after;
+  Status s = in_transaction(*db_, [&]() -> Status {
+    auto update = db_->prepare(
+        "UPDATE shared_jobs SET state = COALESCE(?, state), progress = COALESCE(?, progress), "
+        "started_at = COALESCE(?, started_at), finished_at = COALESCE(?, finished_at), "
+        "result = COALESCE(?, result), error = COALESCE(?, error) WHERE id = ? AND state IN (" +
+        states + ")");
+    if (!update) return update.status();
+    int i = 1;
+    if (change.to) {
+      update->bind(i++, job_state_name(*change.to));
+    } else {
+      update->bind_null(i++);
     }
-    auto s = db_->prepare(
-        "UPDATE shared_jobs SET state = ?, progress = ?, owner_replica = ?, owner_node = ?, "
-        "started_at = ?, finished_at = ?, result = ?, error = ? WHERE id = ?");
-    if (!s) return s.status();
-    s->bind(1, job_state_name(job.state))
-        .bind(2, job.progress)
-        .bind(3, job.owner_replica)
-        .bind(4, job.owner_node)
-        .bind(5, job.started_at)
-        .bind(6, job.finished_at)
-        .bind(7, job.result)
-        .bind(8, job.error)
-        .bind(9, job.id);
-    return s->run();
+    auto bind_optional = [&](const auto& value) {
+      if (value) {
+        update->bind(i++, *value);
+      } else {
+        update->bind_null(i++);
+      }
+    };
+    bind_optional(change.progress);
+    bind_optional(change.started_at);
+    bind_optional(change.finished_at);
+    bind_optional(change.result);
+    bind_optional(change.error);
+    update->bind(i++, id);
+    for (JobState from : change.from) update->bind(i++, job_state_name(from));
+    TC_RETURN_IF_ERROR(update->run());
+    bool applied = db_->changes() > 0;
+    auto read =
+        db_->prepare("SELECT " + std::string(kJobColumns) + " FROM shared_jobs WHERE id = ?");
+    if (!read) return read.status();
+    read->bind(1, id);
+    auto row = read->step();
+    if (!row) return row.status();
+    if (!*row) return not_found("no job with id " + id);
+    JobRecord job = read_job(*read);
+    if (!applied) {
+      return failed_precondition("job " + id + " is " + std::string(job_state_name(job.state)) +
+                                 (is_terminal(job.state) ? ": it has already ended" : ""));
+    }
+    after = std::move(job);
+    return Status::ok();
   });
+  if (!s.is_ok()) return s;
+  return std::move(*after);
 }
 
 Result<int> SqliteStore::count_active(const std::string& kind) {

@@ -30,7 +30,7 @@ class SqliteStore final : public Store, private JobStore, private CatalogStore {
   Status create(const JobRecord& job, int max_active) override;
   Result<JobRecord> get(const std::string& id) override;
   Result<std::vector<JobRecord>> list(const JobQuery& query) override;
-  Status update(const JobRecord& job) override;
+  Result<JobRecord> transition(const std::string& id, const JobTransition& change) override;
   Result<int> count_active(const std::string& kind) override;
   Result<int> count_active_locked(const std::string& kind);
 
