@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks, each beside a reference measured in the same run on the same machine:
-#   gateway   wrk against GET /health and a routed GET /api/screener/status, beside nginx
-#             answering `return 200`; then the routed path at half its peak rate for p99.
+#   defaults  wrk against GET /health with both servers on their default settings: nginx with
+#             `worker_processes auto` and its access log, tradecluster as `start` runs it (an I/O
+#             thread per core, access log on); nothing pinned.
+#   pinned    wrk on one core and the servers on another (nginx with one worker, tradecluster with
+#             one I/O thread, both access logs off): GET /health and a routed
+#             GET /api/screener/status; then the routed path at half its peak rate for p99.
 #
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
 #
-# wrk runs on one core and the servers on another (nginx with one worker, tradecluster with one
-# I/O thread); each figure is the median of several rounds, and the rounds interleave nginx and
-# tradecluster so that both see the same conditions.
+# Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
+# so that both see the same conditions.
 set -euo pipefail
 
 duration="${1:-5}"
@@ -114,14 +117,59 @@ LUA
   echo "$achieved $p99"
 }
 
-echo "warming up..."
+# The defaults: a second pair of servers, unpinned, each as its package or `start` configures it.
+defaults_nginx_port=$(free_port)
+mkdir -p "$work/defaults"
+cat > "$work/defaults/nginx.conf" <<CONF
+worker_processes auto;
+daemon off;
+pid $work/defaults/nginx.pid;
+error_log $work/defaults/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log $work/defaults/nginx-access.log;
+  client_body_temp_path $work/defaults;
+  proxy_temp_path $work/defaults;
+  fastcgi_temp_path $work/defaults;
+  uwsgi_temp_path $work/defaults;
+  scgi_temp_path $work/defaults;
+  server {
+    listen 127.0.0.1:$defaults_nginx_port;
+    location / { return 200 'ok'; }
+  }
+}
+CONF
+nginx -c "$work/defaults/nginx.conf" -p "$work/defaults" &
+pids+=($!)
+wait_http "http://127.0.0.1:$defaults_nginx_port/"
+defaults_api_port=$(free_port)
+defaults_control_port=$(free_port)
+(cd "$work/defaults" && exec "$root/build/src/cli/tradecluster" start --port "$defaults_api_port" \
+   --dashboard-port "$defaults_control_port" > "$work/defaults/tradecluster.out" 2>&1) &
+pids+=($!)
+wait_http "http://127.0.0.1:$defaults_api_port/health"
+
+echo "defaults: warming up..."
+wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$defaults_api_port/health" > /dev/null
+wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$defaults_nginx_port/" > /dev/null
+: > "$work/defaults-nginx.rps"; : > "$work/defaults-health.rps"
+unpinned_rps() {
+  wrk -t"$threads" -c"$connections" -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+for round in $(seq 1 "$rounds"); do
+  echo "defaults: round $round of $rounds..."
+  unpinned_rps "http://127.0.0.1:$defaults_nginx_port/" >> "$work/defaults-nginx.rps"
+  unpinned_rps "http://127.0.0.1:$defaults_api_port/health" >> "$work/defaults-health.rps"
+done
+
+echo "pinned: warming up..."
 wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$api_port/api/screener/status" > /dev/null
 wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$nginx_port/" > /dev/null
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 : > "$work/nginx.rps"; : > "$work/health.rps"; : > "$work/routed.rps"
 for round in $(seq 1 "$rounds"); do
-  echo "round $round of $rounds..."
+  echo "pinned: round $round of $rounds..."
   rps "http://127.0.0.1:$nginx_port/" >> "$work/nginx.rps"
   rps "http://127.0.0.1:$api_port/health" >> "$work/health.rps"
   rps "http://127.0.0.1:$api_port/api/screener/status" >> "$work/routed.rps"
@@ -133,7 +181,13 @@ half=$(awk -v r="$routed_rps" 'BEGIN {print r / 2}')
 read -r paced_rps paced_p99 < <(p99_at "$half" "http://127.0.0.1:$api_port/api/screener/status")
 read -r nginx_paced_rps nginx_paced_p99 < <(p99_at "$half" "http://127.0.0.1:$nginx_port/")
 
-printf '\n%-44s %12s %14s %8s %8s\n' "median of $rounds (wrk -t$threads -c$connections ${duration}s)" "figure" "reference" "ratio" "target"
+defaults_nginx_rps=$(median < "$work/defaults-nginx.rps")
+defaults_health_rps=$(median < "$work/defaults-health.rps")
+printf '\n%-44s %12s %14s %8s %8s\n' "defaults, median of $rounds (wrk -t$threads -c$connections ${duration}s)" "figure" "reference" "ratio" "target"
+printf '%-44s %12.0f %14.0f %8.2f %8s\n' "GET /health requests/s (vs nginx auto)" "$defaults_health_rps" "$defaults_nginx_rps" \
+  "$(awk -v a="$defaults_health_rps" -v b="$defaults_nginx_rps" 'BEGIN {print a/b}')" ">= 1.00"
+
+printf '\n%-44s %12s %14s %8s %8s\n' "pinned, median of $rounds (wrk -t$threads -c$connections ${duration}s)" "figure" "reference" "ratio" "target"
 printf '%-44s %12.0f %14.0f %8.2f %8s\n' "GET /health requests/s (vs nginx return 200)" "$health_rps" "$nginx_rps" \
   "$(awk -v a="$health_rps" -v b="$nginx_rps" 'BEGIN {print a/b}')" ">= 0.90"
 printf '%-44s %12.0f %14.0f %8.2f %8s\n' "GET /api/screener/status req/s (vs nginx)" "$routed_rps" "$nginx_rps" \

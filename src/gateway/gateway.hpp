@@ -41,6 +41,7 @@ class Gateway {
  private:
   Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime);
   serve::Response health() const;
+  serve::Response render_health(const std::vector<serve::Deployment::Health>& health) const;
 
   GatewayOptions options_;
   net::AccessPolicy access_;

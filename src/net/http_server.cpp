@@ -119,6 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   enum class Phase { kIdle, kReading, kHandling, kWriting };
+  static constexpr size_t kReadChunk = 8192;
 
   // Enters `phase`, whose deadline is `timeout` from `now`.
   void set_phase(Phase phase, Duration timeout,
@@ -144,26 +145,59 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Waits for the next request's first bytes under the idle timeout, then reads the whole
   // request under the read timeout.
+  //
+  // Reads go straight to the socket and the parser is fed by hand (no composed read operation):
+  // Asio skips the speculative read after one that drained the socket, so a request costs one
+  // receive, one send and the wait between them.
   void read() {
-    if (buffer_.size() > 0) return read_request();
+    if (buffer_.size() > 0) {
+      begin_request();
+      return parse();
+    }
     set_phase(Phase::kIdle, server_.options.idle_timeout);
-    socket_.async_read_some(buffer_.prepare(8192),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
-                              if (ec) return self->close();
-                              self->buffer_.commit(n);
-                              self->read_request();
-                            });
+    receive();
   }
 
-  void read_request() {
+  void begin_request() {
     request_started_ = std::chrono::steady_clock::now();
     set_phase(Phase::kReading, server_.options.read_timeout, request_started_);
     parser_.emplace();
+    parser_->eager(true);
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
-    http::async_read(
-        socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void receive() {
+    socket_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_received(ec, n); });
+  }
+
+  void on_received(beast::error_code ec, size_t n) {
+    if (ec) {
+      if (phase_ == Phase::kReading) return on_read_error(ec);
+      return close();  // idle: the client went away, or the idle timeout closed it
+    }
+    buffer_.commit(n);
+    if (phase_ == Phase::kIdle) begin_request();
+    parse();
+  }
+
+  // Feeds the parser what the buffer holds; waits for more, or hands on a whole request.
+  void parse() {
+    beast::error_code ec;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec) return on_read_error(ec);
+      if (used == 0) break;
+    }
+    if (parser_->is_done()) return on_read({});
+    receive();
   }
 
   void on_read(beast::error_code ec) {
@@ -223,7 +257,7 @@ class Session : public std::enable_shared_from_this<Session> {
                    false);
     }
     if (ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == http::error::end_of_stream) {
+        ec == asio::error::eof || ec == http::error::end_of_stream) {
       return close();
     }
     if (ec == http::error::body_limit) {

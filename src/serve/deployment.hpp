@@ -118,6 +118,7 @@ class Deployment {
     int healthy = 0;  // running and not failing three checks in a row
     int starting = 0;
     int pending = 0;
+    bool operator==(const Health&) const = default;
     // Zero replicas because the autoscaler chose zero (min_replicas 0): healthy, not broken.
     bool scaled_to_zero() const { return deployed && target == 0 && running == 0; }
     bool ok() const { return deployed && (healthy > 0 || scaled_to_zero()); }
