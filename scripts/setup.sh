@@ -60,6 +60,8 @@ if [ "$unformatted" != 0 ]; then
   exit 1
 fi
 
+bash scripts/check_layers.sh
+
 jobs=$(nproc)
 echo "setup: release build with warnings as errors"
 build build -DTC_WERROR=ON

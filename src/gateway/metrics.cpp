@@ -131,6 +131,11 @@ std::string Metrics::render(const serve::ServeRuntime& runtime) const {
         "TC_MAX_CONNECTIONS were open.\n");
     line("# TYPE tc_http_connections_refused_total counter\n");
     line("tc_http_connections_refused_total {}\n", c.refused_total);
+    line(
+        "# HELP tc_http_connections_evicted_total Idle keep-alive connections closed to make "
+        "room for a new one at TC_MAX_CONNECTIONS.\n");
+    line("# TYPE tc_http_connections_evicted_total counter\n");
+    line("tc_http_connections_evicted_total {}\n", c.evicted_total);
   }
   return fmt::to_string(out);
 }

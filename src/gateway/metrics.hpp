@@ -36,6 +36,7 @@ class Metrics {
     int64_t open = 0;
     int64_t accepted_total = 0;
     int64_t refused_total = 0;
+    int64_t evicted_total = 0;
   };
   // Where render() reads the API server's connection counts (set once, before serving).
   void set_connection_source(std::function<ConnectionStats()> source) {

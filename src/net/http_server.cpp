@@ -16,6 +16,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <future>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -32,10 +33,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+class Session;
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                         asio::wait_traits<std::chrono::steady_clock>,
+                                         asio::io_context::executor_type>;
+}  // namespace
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(HttpServerOptions o, HttpHandler h) : options(std::move(o)), handler(std::move(h)) {}
 
   void accept();
+  void start_session(Socket socket, size_t loop, bool full);
   void request_started() { in_flight.fetch_add(1); }
   void request_finished() {
     if (in_flight.fetch_sub(1) == 1) {
@@ -58,17 +68,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<int64_t> open_connections{0};
   std::atomic<int64_t> accepted_total{0};
   std::atomic<int64_t> refused_total{0};
+  std::atomic<int64_t> evicted_total{0};
+  // Per event loop, the sessions waiting for a keep-alive client's next request, longest idle
+  // first; each list is touched only on its loop's thread (or after the loops have stopped).
+  std::vector<std::list<Session*>> idle;
   std::mutex idle_mu;
   std::condition_variable idle_cv;
   bool stopped = false;
 };
 
 namespace {
-
-using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
-using Timer = asio::basic_waitable_timer<std::chrono::steady_clock,
-                                         asio::wait_traits<std::chrono::steady_clock>,
-                                         asio::io_context::executor_type>;
 
 // Appends the HTTP/1.1 form of `r` to `out`.
 void serialize(const Response& r, std::string_view request_id, bool keep_alive, bool head,
@@ -103,14 +112,20 @@ void serialize(const Response& r, std::string_view request_id, bool keep_alive, 
 // no socket deadline while the handler runs; the serve runtime enforces the request's own.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Socket socket, HttpServer::Impl& server, std::string peer)
+  Session(Socket socket, HttpServer::Impl& server, size_t loop, std::string peer)
       : socket_(std::move(socket)),
         server_(server),
         watchdog_(socket_.get_executor()),
-        peer_(std::move(peer)) {
-    server_.open_connections.fetch_add(1);
+        idle_list_(server.idle[loop]),
+        peer_(std::move(peer)) {}  // counted open when accepted
+  ~Session() {
+    leave_idle();
+    server_.open_connections.fetch_sub(1);
   }
-  ~Session() { server_.open_connections.fetch_sub(1); }
+
+  // Closes a session that waits for its client's next request, to make room for a new
+  // connection. Runs on the session's loop.
+  void evict() { close(); }
 
   void start() {
     watch();
@@ -155,6 +170,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return parse();
     }
     set_phase(Phase::kIdle, server_.options.idle_timeout);
+    enter_idle();
     receive();
   }
 
@@ -179,7 +195,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();  // idle: the client went away, or the idle timeout closed it
     }
     buffer_.commit(n);
-    if (phase_ == Phase::kIdle) begin_request();
+    if (phase_ == Phase::kIdle) {
+      leave_idle();
+      begin_request();
+    }
     parse();
   }
 
@@ -324,7 +343,15 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  void enter_idle() { idle_pos_ = idle_list_.insert(idle_list_.end(), this); }
+  void leave_idle() {
+    if (!idle_pos_) return;
+    idle_list_.erase(*idle_pos_);
+    idle_pos_.reset();
+  }
+
   void close() {
+    leave_idle();
     if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
@@ -336,6 +363,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Socket socket_;
   HttpServer::Impl& server_;
   Timer watchdog_;
+  std::list<Session*>& idle_list_;
+  std::optional<std::list<Session*>::iterator> idle_pos_;
   const std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -355,9 +384,10 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  asio::io_context& target = *contexts[next_context++ % contexts.size()];
-  acceptor->async_accept(target.get_executor(), [self = shared_from_this()](beast::error_code ec,
-                                                                            Socket socket) {
+  size_t loop = next_context++ % contexts.size();
+  asio::io_context& target = *contexts[loop];
+  acceptor->async_accept(target.get_executor(), [self = shared_from_this(), loop](
+                                                    beast::error_code ec, Socket socket) {
     if (ec == asio::error::operation_aborted || !self->acceptor->is_open()) return;
     if (ec) {
       // Out of descriptors and the like: wait a little rather than spin.
@@ -368,20 +398,36 @@ void HttpServer::Impl::accept() {
       });
       return;
     }
-    beast::error_code ignored;
     self->accepted_total.fetch_add(1, std::memory_order_relaxed);
-    if (self->open_connections.load() >= self->options.max_connections) {
-      // Closed at once: keeping it would let idle connections use up the process's files.
-      self->refused_total.fetch_add(1, std::memory_order_relaxed);
-      socket.close(ignored);
-      return self->accept();
-    }
-    socket.set_option(tcp::no_delay(true), ignored);
-    auto endpoint = socket.remote_endpoint(ignored);
-    std::string peer = ignored ? std::string() : endpoint.address().to_string();
-    std::make_shared<Session>(std::move(socket), *self, std::move(peer))->start();
+    bool full = self->open_connections.fetch_add(1) >= self->options.max_connections;
+    // The session starts on its own loop, where a full server can close an idle one for it.
+    auto executor = socket.get_executor();
+    asio::post(executor, [self, loop, full, socket = std::move(socket)]() mutable {
+      self->start_session(std::move(socket), loop, full);
+    });
     self->accept();
   });
+}
+
+void HttpServer::Impl::start_session(Socket socket, size_t loop, bool full) {
+  beast::error_code ignored;
+  if (full) {
+    // At the limit, the connection idle the longest between requests makes room (so that a
+    // flood of idle connections cannot lock out health checks); with none idle, the new one is
+    // closed at once.
+    if (idle[loop].empty()) {
+      refused_total.fetch_add(1, std::memory_order_relaxed);
+      open_connections.fetch_sub(1);
+      socket.close(ignored);
+      return;
+    }
+    evicted_total.fetch_add(1, std::memory_order_relaxed);
+    idle[loop].front()->evict();
+  }
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto endpoint = socket.remote_endpoint(ignored);
+  std::string peer = ignored ? std::string() : endpoint.address().to_string();
+  std::make_shared<Session>(std::move(socket), *this, loop, std::move(peer))->start();
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
@@ -396,6 +442,7 @@ Status HttpServer::start() {
     s.contexts.push_back(std::make_unique<asio::io_context>(1));
     s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
   }
+  s.idle.resize(s.contexts.size());
   std::string where = s.options.host + ":" + std::to_string(s.options.port);
   beast::error_code ec;
   auto address =
@@ -424,8 +471,8 @@ Status HttpServer::start() {
 uint16_t HttpServer::port() const { return impl_->bound_port; }
 
 HttpServer::ConnectionStats HttpServer::connection_stats() const {
-  return {impl_->open_connections.load(), impl_->accepted_total.load(),
-          impl_->refused_total.load()};
+  return {impl_->open_connections.load(), impl_->accepted_total.load(), impl_->refused_total.load(),
+          impl_->evicted_total.load()};
 }
 
 void HttpServer::stop_accepting() {

@@ -6,8 +6,10 @@
 // within read_timeout 408, an unparsable one 400 — as is a Transfer-Encoding that does not end
 // in chunked (RFC 9112 §6.3: its body's length is unknowable, so the bytes after it must not be
 // read as another request) — each as the JSON error body, and the connection is closed. At most
-// max_connections are open at once: a connection beyond that is closed as soon as it is
-// accepted, and counted, so that a flood of idle connections cannot use up the process's files.
+// max_connections are open at once (plus, briefly, the ones being closed): a connection beyond
+// that closes the connection idle the longest between requests, or, when none is idle, is
+// closed as soon as it is accepted; both are counted. So a flood of idle connections can use
+// up neither the process's files nor the server's attention.
 // Every response carries X-Request-Id: the client's when it sent a valid one, else a new one. I/O
 // runs on `io_threads` threads, each with its own event loop; the handler is called on one of them
 // and must not block (the serve runtime moves blocking work to its worker pool).
@@ -66,7 +68,8 @@ class HttpServer {
   struct ConnectionStats {
     int64_t open = 0;
     int64_t accepted_total = 0;
-    int64_t refused_total = 0;  // closed at once: max_connections were open
+    int64_t refused_total = 0;  // closed at once: max_connections were open, none idle
+    int64_t evicted_total = 0;  // idle keep-alive connections closed to make room
   };
   ConnectionStats connection_stats() const;
 

@@ -146,7 +146,8 @@ Status Node::start() {
   TC_RETURN_IF_ERROR(p.api_server->start());
   p.gateway->metrics().set_connection_source([server = p.api_server.get()] {
     net::HttpServer::ConnectionStats c = server->connection_stats();
-    return gateway::Metrics::ConnectionStats{c.open, c.accepted_total, c.refused_total};
+    return gateway::Metrics::ConnectionStats{c.open, c.accepted_total, c.refused_total,
+                                             c.evicted_total};
   });
 
   dashboard::ControlApiOptions control_options;
@@ -230,14 +231,13 @@ Node::StopReport Node::stop_parts() {
   if (p.control_server) p.control_server->stop_accepting();
   if (p.runtime) {
     // The control loop keeps running meanwhile: queued calls move onto free slots.
-    report.drained = p.runtime->wait_idle(left());
-    if (!report.drained) {
-      report.abandoned = p.runtime->abandon_all(
-          "the node is stopping and its drain timeout of " +
-          fmt::format("{:g}", std::chrono::duration<double>(settings_.drain_timeout).count()) +
-          " s has passed");
-      spdlog::warn("event=drain_timeout abandoned={}", report.abandoned);
-    }
+    std::string why =
+        "the node is stopping and the drain timeout (" +
+        fmt::format("{:g}", std::chrono::duration<double>(settings_.drain_timeout).count()) +
+        " s) or the deployment's graceful shutdown timeout has passed";
+    report.abandoned = p.runtime->drain(deadline, why);
+    report.drained = report.abandoned == 0;
+    if (!report.drained) spdlog::warn("event=drain_timeout abandoned={}", report.abandoned);
     p.runtime->stop();
     p.runtime->undeploy_all();
   }

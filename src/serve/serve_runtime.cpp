@@ -1,5 +1,7 @@
 #include "serve/serve_runtime.hpp"
 
+#include <algorithm>
+
 namespace tc::serve {
 
 ServeRuntime::ServeRuntime(const Clock& clock, Executor& requests, Executor& lifecycle,
@@ -75,20 +77,24 @@ int ServeRuntime::load() const {
   return n;
 }
 
-int ServeRuntime::abandon_all(const std::string& why) {
-  int n = 0;
-  for (auto& d : deployments_) n += d->abandon(why);
-  return n;
-}
-
-bool ServeRuntime::wait_idle(Duration timeout) {
-  TimePoint until = clock_.now() + timeout;
-  while (load() > 0) {
-    if (clock_.now() >= until) return false;
+int ServeRuntime::drain(TimePoint deadline, const std::string& why) {
+  const TimePoint start = clock_.now();
+  std::vector<Deployment*> draining;
+  for (auto& d : deployments_) draining.push_back(d.get());
+  int abandoned = 0;
+  while (!draining.empty()) {
+    TimePoint now = clock_.now();
+    std::erase_if(draining, [&](Deployment* d) {
+      if (d->load() == 0) return true;
+      if (now < std::min(deadline, start + d->config().graceful_shutdown_timeout)) return false;
+      abandoned += d->abandon(why);
+      return true;
+    });
+    if (draining.empty()) break;
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::milliseconds(5));
   }
-  return true;
+  return abandoned;
 }
 
 }  // namespace tc::serve

@@ -45,10 +45,10 @@ class ServeRuntime {
   void tick();
   // Ongoing plus queued calls over all deployments.
   int load() const;
-  // Waits until no call is ongoing or queued, or `timeout` passes; true when idle.
-  bool wait_idle(Duration timeout);
-  // Answers every ongoing and queued call of every deployment 503 (Deployment::abandon).
-  int abandon_all(const std::string& why);
+  // Lets ongoing and queued calls finish, each deployment's for at most its graceful shutdown
+  // timeout and all of them by `deadline`; then answers what is left 503, logged as abandoned
+  // with `why` (Deployment::abandon). Returns how many calls were abandoned.
+  int drain(TimePoint deadline, const std::string& why);
 
  private:
   void loop();

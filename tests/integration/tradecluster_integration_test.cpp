@@ -1,5 +1,9 @@
 // End-to-end tests of the real binary on free loopback ports.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -463,6 +467,33 @@ TEST_F(TradeclusterTest, TokenProtectsMutatingEndpoints) {
                              {{"Authorization", "Bearer t0ken"}});
   EXPECT_EQ(authed->status, 400);  // past authentication: the body is what is wrong
   EXPECT_EQ(node.request("GET", "/api/screener/status")->status, 200);
+}
+
+TEST_F(TradeclusterTest, IdleConnectionFloodLeavesHealthAndControlApiReachable) {
+  NodeProcess node(Env{{"TC_MAX_CONNECTIONS", "20"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  std::vector<int> idle;
+  for (int i = 0; i < 60; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(node.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    idle.push_back(fd);
+  }
+  auto health = node.request("GET", "/health");
+  ASSERT_TRUE(health.is_ok()) << health.status().to_string();
+  EXPECT_EQ(health->status, 200);
+  EXPECT_TRUE(node.ready());  // the control API has connections of its own
+  auto metrics = node.request("GET", "/metrics");
+  ASSERT_TRUE(metrics.is_ok());
+  const std::string name = "\ntc_http_connections_evicted_total ";
+  auto evicted = metrics->body.find(name);
+  ASSERT_NE(evicted, std::string::npos) << metrics->body;
+  EXPECT_GE(std::stoi(metrics->body.substr(evicted + name.size())), 40)
+      << metrics->body.substr(evicted);
+  for (int fd : idle) close(fd);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -191,30 +192,70 @@ TEST_F(HttpServerTest, ManySmallHeadersOverTheTotalLimitGet431) {
   EXPECT_NE(out.find("headers_too_large"), std::string::npos);
 }
 
-TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosedAtOnceAndCounted) {
+int connect_to(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+TEST_F(HttpServerTest, AtTheLimitANewConnectionReplacesTheLongestIdle) {
   HttpServerOptions options;
   options.max_connections = 2;
   start(options);
-  auto open_idle = [&] {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port());
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    return fd;
-  };
-  int a = open_idle();
-  int b = open_idle();
+  int a = connect_to(port());
+  int b = connect_to(port());
   ASSERT_TRUE(testing::wait_until([&] { return server_->connection_stats().open == 2; }));
-  // The third is accepted and closed: its request gets no answer.
+  // Idle connections cannot lock a health check out.
+  auto health = get("/health");
+  ASSERT_TRUE(health.is_ok()) << health.status().to_string();
+  EXPECT_EQ(health->status, 200);
+  auto stats = server_->connection_stats();
+  EXPECT_EQ(stats.evicted_total, 1);
+  EXPECT_EQ(stats.refused_total, 0);
+  // The longest idle, the first, was closed by the server.
+  timeval tv{2, 0};
+  setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char byte = 0;
+  EXPECT_EQ(recv(a, &byte, 1, 0), 0);
+  close(a);
+  close(b);
+}
+
+TEST_F(HttpServerTest, AtTheLimitWithNoneIdleANewConnectionIsClosedAtOnce) {
+  std::mutex hold_mu;
+  std::condition_variable hold_cv;
+  bool release = false;
+  std::vector<Responder> held;
+  HttpServerOptions options;
+  options.port = 0;
+  options.io_threads = 1;
+  options.max_connections = 2;
+  server_ = std::make_unique<HttpServer>(options, [&](Request, Responder respond) {
+    std::lock_guard lock(hold_mu);
+    held.push_back(std::move(respond));  // busy: answered only when released
+    hold_cv.notify_all();
+  });
+  ASSERT_TRUE(server_->start().is_ok());
+  std::vector<std::thread> busy;
+  for (int i = 0; i < 2; ++i) busy.emplace_back([&] { (void)get("/hold"); });
+  {
+    std::unique_lock lock(hold_mu);
+    ASSERT_TRUE(hold_cv.wait_for(lock, std::chrono::seconds(10), [&] { return held.size() == 2; }));
+  }
   std::string out = testing::raw_exchange(port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
   EXPECT_EQ(out, "");
   EXPECT_EQ(server_->connection_stats().refused_total, 1);
-  close(a);
-  close(b);
-  ASSERT_TRUE(testing::wait_until([&] { return server_->connection_stats().open == 0; }));
-  EXPECT_EQ(get("/")->status, 200);  // room again
+  {
+    std::lock_guard lock(hold_mu);
+    release = true;
+    for (auto& r : held) r(json_response(json::object{}));
+  }
+  for (auto& t : busy) t.join();
+  EXPECT_TRUE(release);
 }
 
 }  // namespace
