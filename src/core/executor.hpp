@@ -1,5 +1,6 @@
-// Executor: somewhere to run a task later. ThreadPool is the node's worker pool, where handlers
-// that compute or block run; InlineExecutor runs a task at once on the caller's thread (tests).
+// Executor: somewhere to run a task later. ThreadPool is a fixed pool of threads (the bus's
+// delivery); ElasticPool (elastic_pool.hpp) runs every task at once on a thread of its own (the
+// serve runtime's); InlineExecutor runs a task at once on the caller's thread (tests).
 // Thread-safety: post() may be called from any thread.
 #pragma once
 

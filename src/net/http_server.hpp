@@ -12,7 +12,7 @@
 // up neither the process's files nor the server's attention.
 // Every response carries X-Request-Id: the client's when it sent a valid one, else a new one. I/O
 // runs on `io_threads` threads, each with its own event loop; the handler is called on one of them
-// and must not block (the serve runtime moves blocking work to its worker pool).
+// and must not block (the serve runtime moves blocking work to its requests pool).
 //
 // Thread-safety: start() and stop() from one thread; the rest from any. stop() is idempotent.
 // Stop the server only after every responder it handed out has been called.

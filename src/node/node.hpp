@@ -1,4 +1,4 @@
-// Node: one tradecluster process. It wires the configuration, store, cache, bus, worker pool,
+// Node: one tradecluster process. It wires the configuration, store, cache, bus, executors,
 // serve runtime with its deployments, the gateway on the API port and the control API on the
 // dashboard port.
 //

@@ -2,9 +2,9 @@
 //
 // A ReplicaHandler is one replica's state and logic. Up to max_ongoing_requests calls run on it
 // at once (Ray Serve's replicas are concurrent too), so handlers are thread-safe. A route marked
-// `blocking` runs on the node's worker pool; the others are quick and run where the request was
-// routed, on an I/O thread. A handler that throws is a crashed replica: the call gets 500 and the
-// replica is replaced.
+// `blocking` runs on the node's requests pool; the others are quick and run where the request was
+// routed, on an I/O thread. A handler that throws answers 500 and its replica stays (Ray Serve's
+// behaviour); only failing health checks replace a replica.
 #pragma once
 
 #include <functional>
@@ -30,7 +30,8 @@ class ReplicaHandler {
   virtual ~ReplicaHandler() = default;
   // Handles one call of route `route_id`; `request.path_params` holds the pattern's captures.
   virtual Response handle(int route_id, const Request& request) = 0;
-  // ok when the replica can serve; called every health check period on the worker pool.
+  // ok when the replica can serve; called once after construction (the replica is STARTING
+  // until it passes) and then every health check period, on the lifecycle pool.
   virtual Status check_health() { return Status::ok(); }
 };
 
@@ -42,8 +43,9 @@ struct ReplicaInfo {
 struct DeploymentSpec {
   std::string name;
   std::vector<RouteSpec> routes;
-  // Makes a replica's handler. It runs on the control loop while the deployment is locked, so it
-  // must be quick; slow warm-up belongs in the handler, reported through check_health().
+  // Makes a replica's handler, on the lifecycle pool and off the deployment's lock: it may take
+  // its time (warm a cache, connect). The replica is STARTING until it returns and its first
+  // check_health() passes; a factory that throws is retried with backoff.
   std::function<std::unique_ptr<ReplicaHandler>(const ReplicaInfo&)> make_replica;
 };
 
