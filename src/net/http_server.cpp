@@ -79,6 +79,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
+// True for an origin-form target with no query, fragment or escapes: "/api/x/status". Beast's
+// parser has already refused spaces and control characters in it.
+bool is_plain_path(std::string_view target) {
+  return !target.empty() && target.front() == '/' &&
+         target.find_first_of("%?#") == std::string_view::npos;
+}
+
 // Appends the HTTP/1.1 form of `r` to `out`.
 void serialize(const Response& r, std::string_view request_id, bool keep_alive, bool head,
                std::string& out) {
@@ -164,12 +171,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // Reads go straight to the socket and the parser is fed by hand (no composed read operation):
   // Asio skips the speculative read after one that drained the socket, so a request costs one
   // receive, one send and the wait between them.
-  void read() {
+  void read(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
     if (buffer_.size() > 0) {
       begin_request();
       return parse();
     }
-    set_phase(Phase::kIdle, server_.options.idle_timeout);
+    set_phase(Phase::kIdle, server_.options.idle_timeout, now);
     enter_idle();
     receive();
   }
@@ -244,13 +251,17 @@ class Session : public std::enable_shared_from_this<Session> {
     request.method = method_;
     request.request_id = request_id_;
     request.peer = peer_;
-    auto target = boost::urls::parse_origin_form(req.target());
-    if (!target) {
-      keep_alive_ = false;
-      return write(error_response(invalid_argument("malformed request target")), false);
+    if (is_plain_path(req.target())) {
+      request.path = req.target();  // nothing to decode: the common case, without Boost.URL
+    } else {
+      auto target = boost::urls::parse_origin_form(req.target());
+      if (!target) {
+        keep_alive_ = false;
+        return write(error_response(invalid_argument("malformed request target")), false);
+      }
+      request.path = target->path();
+      for (auto param : target->params()) request.query.emplace_back(param.key, param.value);
     }
-    request.path = target->path();
-    for (auto param : target->params()) request.query.emplace_back(param.key, param.value);
     if (auto it = req.find(http::field::content_type); it != req.end()) {
       request.content_type = std::string(it->value());
     }
@@ -319,10 +330,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // `counted`: the response ends a request handed to the handler.
   void write(Response response, bool counted) {
     if (server_.draining.load()) keep_alive_ = false;
+    // One clock read serves the access log, the write deadline and the next idle deadline.
+    const auto now = std::chrono::steady_clock::now();
     if (server_.options.access_log) {
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            request_started_)
-                      .count();
+      double ms = std::chrono::duration<double, std::milli>(now - request_started_).count();
       access_logger().info("server={} request_id={} method={} target=\"{}\" status={} ms={:.3f}",
                            server_.options.name, request_id_, method_, target_, response.status,
                            ms);
@@ -333,13 +344,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     out_.clear();
     serialize(response, request_id_, keep_alive_, head_, out_);
-    set_phase(Phase::kWriting, server_.options.read_timeout);
+    set_phase(Phase::kWriting, server_.options.read_timeout, now);
     asio::async_write(socket_, asio::buffer(out_),
-                      [self = shared_from_this(), counted](beast::error_code ec, size_t) {
+                      [self = shared_from_this(), counted, now](beast::error_code ec, size_t) {
                         if (counted) self->server_.request_finished();
                         if (ec || !self->keep_alive_) return self->close();
                         self->request_id_.clear();
-                        self->read();
+                        self->read(now);
                       });
   }
 
@@ -439,7 +450,7 @@ Status HttpServer::start() {
   Impl& s = *impl_;
   int threads = std::max(1, s.options.io_threads);
   for (int i = 0; i < threads; ++i) {
-    s.contexts.push_back(std::make_unique<asio::io_context>(1));
+    s.contexts.push_back(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
     s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
   }
   s.idle.resize(s.contexts.size());

@@ -239,6 +239,7 @@ void Deployment::reconcile() {
   std::vector<std::shared_ptr<Replica>> to_construct;
   {
     std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
     expire_locked(now, expired);
     check_health_locked(now, checks);
     autoscale_locked(now);
@@ -281,6 +282,7 @@ void Deployment::construct(const std::shared_ptr<Replica>& replica) {
   uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
     replica->constructing = false;
     if (!error.empty()) {
       constructor_failed_locked(*replica, error);
@@ -351,6 +353,7 @@ void Deployment::check_health_locked(TimePoint now, std::vector<HealthCheck>& du
 void Deployment::on_health_result(const std::shared_ptr<Replica>& replica, uint64_t generation,
                                   Status s) {
   std::lock_guard lock(mu_);
+  HealthPublisher publish(*this);
   if (generation != replica->check_generation || !replica->check_in_flight) return;
   replica->check_in_flight = false;
   if (s.is_ok()) {
@@ -496,6 +499,7 @@ void Deployment::add_event_locked(std::string kind, const Replica* replica, std:
 void Deployment::deploy() {
   {
     std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
     if (deployed_) return;
     deployed_ = true;
     target_ = config_.num_replicas;
@@ -510,6 +514,7 @@ void Deployment::undeploy() {
   std::vector<std::shared_ptr<Call>> abandoned;
   {
     std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
     if (!deployed_) return;
     deployed_ = false;
     target_ = 0;
@@ -586,9 +591,41 @@ DeploymentStatus Deployment::status() const {
   return s;
 }
 
+// Health packs into one word: deployed (1 bit), then target, running, healthy, starting and
+// pending (12 bits each; a deployment has at most 1000 replicas).
+namespace {
+constexpr int kHealthBits = 12;
+constexpr uint64_t kHealthMask = (1u << kHealthBits) - 1;
+
+uint64_t pack(const Deployment::Health& h) {
+  uint64_t word = h.deployed ? 1 : 0;
+  int shift = 1;
+  for (int field : {h.target, h.running, h.healthy, h.starting, h.pending}) {
+    word |= (static_cast<uint64_t>(std::min<int>(field, kHealthMask)) & kHealthMask) << shift;
+    shift += kHealthBits;
+  }
+  return word;
+}
+
+Deployment::Health unpack(uint64_t word) {
+  Deployment::Health h;
+  h.deployed = (word & 1) != 0;
+  int shift = 1;
+  for (int* field : {&h.target, &h.running, &h.healthy, &h.starting, &h.pending}) {
+    *field = static_cast<int>((word >> shift) & kHealthMask);
+    shift += kHealthBits;
+  }
+  return h;
+}
+}  // namespace
+
+Deployment::HealthPublisher::~HealthPublisher() {
+  deployment_.health_word_.store(pack(deployment_.health_locked()), std::memory_order_release);
+}
+
 Deployment::Health Deployment::health() const {
-  std::lock_guard lock(mu_);
-  return health_locked();
+  // Read without the lock: /health is polled hard and must not contend with the control loop.
+  return unpack(health_word_.load(std::memory_order_acquire));
 }
 
 Deployment::Health Deployment::health_locked() const {

@@ -24,6 +24,7 @@
 // concurrency. The deployment must outlive the executors' tasks: stop them before destroying it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -129,7 +130,7 @@ class Deployment {
                                 : "unhealthy";
     }
   };
-  // The figures /health reports, without copying replicas or config.
+  // The figures /health reports, as of the last change of state, without taking the lock.
   Health health() const;
   // Calls ongoing on replicas plus calls queued.
   int load() const;
@@ -163,6 +164,17 @@ class Deployment {
   void add_event_locked(std::string kind, const Replica* replica, std::string reason);
   bool is_blocking(int route_id) const;
 
+  // Publishes health_locked() for health() when it goes out of scope; declared after the lock
+  // in every method that changes a replica's state, the target or whether it is deployed.
+  class HealthPublisher {
+   public:
+    explicit HealthPublisher(Deployment& d) : deployment_(d) {}
+    ~HealthPublisher();
+
+   private:
+    Deployment& deployment_;
+  };
+
   const DeploymentSpec spec_;
   const DeploymentConfig config_;
   DeploymentContext ctx_;
@@ -182,6 +194,7 @@ class Deployment {
   int64_t rejected_total_ = 0;
   int64_t timed_out_total_ = 0;
   int64_t errors_total_ = 0;
+  std::atomic<uint64_t> health_word_{0};
   double average_load_ = 0;
   TimePoint start_retry_at_{};  // after a constructor failed, with backoff
   Duration start_backoff_{0};
