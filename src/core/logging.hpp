@@ -34,7 +34,30 @@ struct LogOptions {
 // cannot be made or a level is unknown.
 Status init_logging(const LogOptions& options);
 
-// The access logger; a logger that drops everything until init_logging() ran.
+// The access logger; a logger that drops everything until init_logging() ran. Its lines are
+// written whole by AccessLogBatch (the logger adds nothing but the line end).
 spdlog::logger& access_logger();
+
+// One event loop's access-log lines, handed to the access logger in batches — one call and one
+// lock of the file per batch rather than per request. Each line is "<UTC time> <message>".
+// Not thread-safe: one per event loop; call flush() at least every half second (and at stop).
+class AccessLogBatch {
+ public:
+  // True when the access logger takes info lines; false before init_logging() or when off.
+  static bool enabled();
+  // Starts a line (its timestamp) and returns the buffer to append the message to.
+  std::string& begin_line();
+  // Ends the line; hands the batch over once it is large.
+  void end_line();
+  // Hands over what is buffered and flushes the file.
+  void flush();
+
+ private:
+  void hand_over();
+
+  std::string buffer_;
+  int64_t stamp_second_ = -1;
+  std::string stamp_;  // "2026-11-26T07:30:04" of stamp_second_
+};
 
 }  // namespace tc

@@ -72,6 +72,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // Per event loop, the sessions waiting for a keep-alive client's next request, longest idle
   // first; each list is touched only on its loop's thread (or after the loops have stopped).
   std::vector<std::list<Session*>> idle;
+  // Per event loop, its access-log lines, handed over every half second by a timer on the loop.
+  bool access_log = false;
+  std::vector<AccessLogBatch> access_logs;
+  std::vector<std::unique_ptr<Timer>> log_timers;
+  void flush_access_log_every_half_second(size_t loop);
   std::mutex idle_mu;
   std::condition_variable idle_cv;
   bool stopped = false;
@@ -84,6 +89,21 @@ namespace {
 bool is_plain_path(std::string_view target) {
   return !target.empty() && target.front() == '/' &&
          target.find_first_of("%?#") == std::string_view::npos;
+}
+
+void append_decimal(std::string& out, uint64_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+// Appends `micros` as milliseconds with three decimals: 1234 -> "1.234".
+void append_millis(std::string& out, uint64_t micros) {
+  append_decimal(out, micros / 1000);
+  char fraction[4] = {'.', static_cast<char>('0' + micros % 1000 / 100),
+                      static_cast<char>('0' + micros % 100 / 10),
+                      static_cast<char>('0' + micros % 10)};
+  out.append(fraction, 4);
 }
 
 // Appends the HTTP/1.1 form of `r` to `out`.
@@ -124,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
         server_(server),
         watchdog_(socket_.get_executor()),
         idle_list_(server.idle[loop]),
+        loop_(loop),
         peer_(std::move(peer)) {}  // counted open when accepted
   ~Session() {
     leave_idle();
@@ -332,11 +353,20 @@ class Session : public std::enable_shared_from_this<Session> {
     if (server_.draining.load()) keep_alive_ = false;
     // One clock read serves the access log, the write deadline and the next idle deadline.
     const auto now = std::chrono::steady_clock::now();
-    if (server_.options.access_log) {
-      double ms = std::chrono::duration<double, std::milli>(now - request_started_).count();
-      access_logger().info("server={} request_id={} method={} target=\"{}\" status={} ms={:.3f}",
-                           server_.options.name, request_id_, method_, target_, response.status,
-                           ms);
+    if (server_.access_log) {
+      // Written by hand: this runs for every request.
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - request_started_);
+      AccessLogBatch& log = server_.access_logs[loop_];
+      std::string& line = log.begin_line();
+      line.append("server=").append(server_.options.name);
+      line.append(" request_id=").append(request_id_);
+      line.append(" method=").append(method_);
+      line.append(" target=\"").append(target_);
+      line.append("\" status=");
+      append_decimal(line, static_cast<uint64_t>(response.status));
+      line.append(" ms=");
+      append_millis(line, static_cast<uint64_t>(std::max<int64_t>(0, micros.count())));
+      log.end_line();
     }
     if (response.status == 500) {  // a handler failed; 503 and 504 are load, in the access log
       spdlog::warn("event=server_error server={} request_id={} method={} target=\"{}\" status={}",
@@ -375,6 +405,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpServer::Impl& server_;
   Timer watchdog_;
   std::list<Session*>& idle_list_;
+  const size_t loop_;
   std::optional<std::list<Session*>::iterator> idle_pos_;
   const std::string peer_;
   beast::flat_buffer buffer_;
@@ -420,6 +451,14 @@ void HttpServer::Impl::accept() {
   });
 }
 
+void HttpServer::Impl::flush_access_log_every_half_second(size_t loop) {
+  log_timers[loop]->expires_after(std::chrono::milliseconds(500));
+  log_timers[loop]->async_wait([self = shared_from_this(), loop](beast::error_code ec) {
+    self->access_logs[loop].flush();
+    if (!ec) self->flush_access_log_every_half_second(loop);
+  });
+}
+
 void HttpServer::Impl::start_session(Socket socket, size_t loop, bool full) {
   beast::error_code ignored;
   if (full) {
@@ -454,6 +493,14 @@ Status HttpServer::start() {
     s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
   }
   s.idle.resize(s.contexts.size());
+  s.access_log = s.options.access_log && AccessLogBatch::enabled();
+  s.access_logs.resize(s.contexts.size());
+  if (s.access_log) {
+    for (size_t i = 0; i < s.contexts.size(); ++i) {
+      s.log_timers.push_back(std::make_unique<Timer>(s.contexts[i]->get_executor()));
+      s.flush_access_log_every_half_second(i);
+    }
+  }
   std::string where = s.options.host + ":" + std::to_string(s.options.port);
   beast::error_code ec;
   auto address =
@@ -521,6 +568,8 @@ void HttpServer::stop() {
   for (auto& t : s.threads) t.join();
   s.threads.clear();
   // Sessions still queued on the loops are freed with them.
+  for (auto& log : s.access_logs) log.flush();
+  s.log_timers.clear();
   s.acceptor.reset();
   s.accept_retry.reset();
   s.contexts.clear();
