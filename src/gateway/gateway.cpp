@@ -34,7 +34,8 @@ json::object error_schema_ref() {
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime)
-    : options_(std::move(options)),
+    : instance_(next_instance_.fetch_add(1) + 1),
+      options_(std::move(options)),
       access_{options_.api_token, false},
       clock_(clock),
       runtime_(runtime) {}
@@ -151,7 +152,7 @@ Response Gateway::health() const {
   // /health is polled hard by load balancers and benchmarks, and its figures rarely change:
   // each I/O thread keeps the last body it wrote and writes a new one only when they do.
   struct Cache {
-    const Gateway* owner = nullptr;
+    uint64_t owner = 0;  // Gateway::instance_
     std::vector<serve::Deployment::Health> health;
     Response response;
   };
@@ -160,8 +161,8 @@ Response Gateway::health() const {
   std::vector<serve::Deployment::Health> health;
   health.reserve(deployments.size());
   for (const auto& d : deployments) health.push_back(d->health());
-  if (cache.owner != this || cache.health != health) {
-    cache.owner = this;
+  if (cache.owner != instance_ || cache.health != health) {
+    cache.owner = instance_;
     cache.response = render_health(health);
     cache.health = std::move(health);
   }

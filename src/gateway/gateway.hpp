@@ -7,6 +7,7 @@
 // sockets. Thread-safety: handle() is safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ class Gateway {
   serve::Response health() const;
   serve::Response render_health(const std::vector<serve::Deployment::Health>& health) const;
 
+  static inline std::atomic<uint64_t> next_instance_{0};
+  const uint64_t instance_;  // tells this gateway's cached /health bodies from another's
   GatewayOptions options_;
   net::AccessPolicy access_;
   const Clock& clock_;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "core/ids.hpp"
@@ -446,6 +447,12 @@ TEST_F(TradeclusterTest, AccessLogIsFlushedWhileRunningAndRotatedBySize) {
            std::filesystem::file_size(logs / "access.log") > 0;
   })) << "access.log is written within seconds, without a stop, and rotates past 4 KB";
   EXPECT_FALSE(std::filesystem::exists(logs / "access.3.log"));
+  std::ifstream current(logs / "access.log");
+  std::string line;
+  ASSERT_TRUE(std::getline(current, line));
+  // "2026-11-26T08:05:42.794083Z server=gateway request_id=... method=GET target=..."
+  EXPECT_EQ(line.size() > 28 ? line.substr(26, 2) : "", "Z ") << line;
+  EXPECT_NE(line.find(" method=GET target=\"/health\" status=200 ms="), std::string::npos) << line;
   EXPECT_LE(std::filesystem::file_size(logs / "access.1.log"), 4096u);
 }
 
