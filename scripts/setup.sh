@@ -45,14 +45,29 @@ build() {
   cmake --build "$dir"
 }
 
+# stage NAME: prints how long the previous stage took, then starts NAME.
+stage_name=""
+stage_start=$SECONDS
+stage() {
+  [ -n "$stage_name" ] && echo "setup: $stage_name took $((SECONDS - stage_start)) s"
+  stage_name="$1"
+  stage_start=$SECONDS
+  [ -n "$1" ] && echo "setup: $1"
+  return 0
+}
+
+stage "installing missing packages"
 install_missing "${packages[@]}"
 
 if [ "$mode" = run ]; then
+  stage "build"
   build build -DTC_BUILD_TESTS=OFF
+  stage ""
   exec ./build/src/cli/tradecluster start "$@"
 fi
 
 # Formatting is part of the contract.
+stage "format and layer checks"
 unformatted=$(find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run 2>&1 | grep -c "warning:" || true)
 if [ "$unformatted" != 0 ]; then
   echo "setup: $unformatted formatting differences; run clang-format -i on src, tests and bench" >&2
@@ -63,11 +78,14 @@ fi
 bash scripts/check_layers.sh
 
 jobs=$(nproc)
-echo "setup: release build with warnings as errors"
+stage "release build with warnings as errors"
 build build -DTC_WERROR=ON
+stage "release tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
 
-echo "setup: address and undefined-behaviour sanitizer build"
+stage "address and undefined-behaviour sanitizer build"
 build build-asan -DTC_WERROR=ON -DTC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+stage "sanitizer tests"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600
+stage ""

@@ -352,25 +352,29 @@ void Deployment::check_health_locked(TimePoint now, std::vector<HealthCheck>& du
 
 void Deployment::on_health_result(const std::shared_ptr<Replica>& replica, uint64_t generation,
                                   Status s) {
-  std::lock_guard lock(mu_);
-  HealthPublisher publish(*this);
-  if (generation != replica->check_generation || !replica->check_in_flight) return;
-  replica->check_in_flight = false;
-  if (s.is_ok()) {
-    replica->consecutive_failures = 0;
-    if (replica->state == ReplicaState::kStarting) {
-      replica->state = ReplicaState::kRunning;
-      replica->started_at = ctx_.clock.unix_nanos();
-      start_backoff_ = Duration{0};
-      add_event_locked("replica_started", replica.get(),
-                       "running on node " + replica->node + ": first health check passed");
+  std::vector<Dispatch> next;
+  {
+    std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
+    if (generation != replica->check_generation || !replica->check_in_flight) return;
+    replica->check_in_flight = false;
+    if (s.is_ok()) {
+      replica->consecutive_failures = 0;
+      if (replica->state == ReplicaState::kStarting) {
+        replica->state = ReplicaState::kRunning;
+        replica->started_at = ctx_.clock.unix_nanos();
+        start_backoff_ = Duration{0};
+        add_event_locked("replica_started", replica.get(),
+                         "running on node " + replica->node + ": first health check passed");
+        // Calls queued for want of a replica (a cold start) need not wait for the next pass.
+        take_queued_locked(next);
+      }
+    } else if (++replica->consecutive_failures >= kUnhealthyAfterFailures) {
+      mark_unhealthy_locked(*replica, "failed " + std::to_string(replica->consecutive_failures) +
+                                          " health checks in a row: " + s.message());
     }
-    return;
   }
-  if (++replica->consecutive_failures >= kUnhealthyAfterFailures) {
-    mark_unhealthy_locked(*replica, "failed " + std::to_string(replica->consecutive_failures) +
-                                        " health checks in a row: " + s.message());
-  }
+  for (auto& d : next) execute(std::move(d), false);
 }
 
 void Deployment::mark_unhealthy_locked(Replica& replica, std::string why) {
