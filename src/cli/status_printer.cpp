@@ -43,17 +43,21 @@ std::string format_cluster_status(const json::value& s) {
                       number(field(field(r, "total"), "memory_bytes")) / 1e9));
     }
   }
-  add("\nDEPLOYMENTS\n  {:<14} {:<10} {:>8} {:>7} {:>8} {:>8} {:>7}\n", "NAME", "STATUS",
-      "REPLICAS", "TARGET", "MIN-MAX", "ONGOING", "QUEUED");
+  add("\nDEPLOYMENTS\n  {:<14} {:<14} {:>8} {:>7} {:>8} {:>8} {:>7} {:>9} {:>7}\n", "NAME",
+      "STATUS", "REPLICAS", "TARGET", "MIN-MAX", "ONGOING", "QUEUED", "AVG LOAD", "ERRORS");
   if (field(s, "deployments").is_array()) {
     for (const auto& d : field(s, "deployments").as_array()) {
       int pending = static_cast<int>(number(field(d, "pending_replicas")));
-      add("  {:<14} {:<10} {:>8} {:>7} {:>8} {:>8} {:>7}{}\n", text(field(d, "name")),
-          text(field(d, "status")), text(field(d, "num_replicas")),
+      int starting = static_cast<int>(number(field(d, "starting_replicas")));
+      std::string notes;
+      if (starting > 0) notes += fmt::format("  ({} starting)", starting);
+      if (pending > 0) notes += fmt::format("  ({} pending: no room for their resources)", pending);
+      add("  {:<14} {:<14} {:>8} {:>7} {:>8} {:>8} {:>7} {:>9.1f} {:>7}{}\n",
+          text(field(d, "name")), text(field(d, "status")), text(field(d, "num_replicas")),
           text(field(d, "target_replicas")),
           fmt::format("{}-{}", text(field(d, "min_replicas")), text(field(d, "max_replicas"))),
-          text(field(d, "ongoing")), text(field(d, "queued")),
-          pending > 0 ? fmt::format("  ({} pending: no room for their resources)", pending) : "");
+          text(field(d, "ongoing")), text(field(d, "queued")), number(field(d, "average_load")),
+          text(field(d, "errors_total")), notes);
     }
   }
   const json::value& events = field(s, "events");
