@@ -5,6 +5,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace tc {
 
@@ -18,13 +20,42 @@ constexpr auto kNeedsEscape = [] {
   return table;
 }();
 
+// True when one of the eight bytes of `w` needs an escape: '"', '\\' or a control character
+// (the usual bit tricks for "has a zero byte" and "has a byte less than n"; bytes of 0x80 and up,
+// UTF-8, need none and are never flagged).
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+inline bool word_needs_escape(uint64_t w) {
+  auto has_zero = [](uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+  bool control = ((w - kOnes * 0x20) & ~w & kHighs) != 0;
+  return control || has_zero(w ^ (kOnes * '"')) || has_zero(w ^ (kOnes * '\\'));
+}
+
+// The length of the prefix of `s` that needs no escape, eight bytes at a time.
+size_t plain_prefix(std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (word_needs_escape(w)) break;
+  }
+  while (i < s.size() && !kNeedsEscape[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
+  size_t plain = plain_prefix(s);
+  if (plain == s.size()) {  // the common case: nothing to escape
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
   size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = plain; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (!kNeedsEscape[c]) continue;
     out.append(s.data() + run, i - run);
