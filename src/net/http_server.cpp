@@ -489,6 +489,9 @@ Status HttpServer::start() {
   Impl& s = *impl_;
   int threads = std::max(1, s.options.io_threads);
   for (int i = 0; i < threads; ++i) {
+    // No locks around a socket's reactor state: each socket's operations start and complete on
+    // its own loop only (sessions start on their loop; the acceptor lives on loop 0). Posting to
+    // a loop from other threads — responders, stop — stays locked.
     s.contexts.push_back(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
     s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
   }

@@ -503,5 +503,25 @@ TEST_F(TradeclusterTest, IdleConnectionFloodLeavesHealthAndControlApiReachable) 
   for (int fd : idle) close(fd);
 }
 
+TEST_F(TradeclusterTest, DeploymentAtZeroIsHealthyAndTheFirstRequestStartsAReplica) {
+  NodeProcess node(Env{{"TC_PROBE_DEPLOYMENT", "1"},
+                       {"PROBE_REPLICAS", "0"},
+                       {"PROBE_MIN_REPLICAS", "0"},
+                       {"PROBE_SCALE_UP_DELAY", "3600"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  auto health = node.request("GET", "/health");
+  ASSERT_TRUE(health.is_ok());
+  EXPECT_EQ(health->status, 200) << health->body;
+  auto probe = body_of(*health).at("deployments").as_object().at("probe").as_object();
+  EXPECT_EQ(probe.at("status").as_string(), "scaled_to_zero");
+  EXPECT_EQ(probe.at("num_replicas").as_int64(), 0);
+  // An hour's upscale delay does not apply to a cold start.
+  auto first = node.request("GET", "/api/probe/sleep?ms=1");
+  ASSERT_TRUE(first.is_ok());
+  EXPECT_EQ(first->status, 200) << first->body;
+  auto status = node.cli({"status", "--json"});
+  EXPECT_NE(status.output.find("cold start"), std::string::npos) << status.output;
+}
+
 }  // namespace
 }  // namespace tc
