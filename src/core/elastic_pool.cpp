@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <system_error>
 #include <thread>
 
 namespace tc {
@@ -67,9 +68,16 @@ void ElasticPool::post(Task task) {
     return;
   }
   if (s.threads >= s.options.max_threads) return;  // waits for a busy thread
+  try {
+    std::thread([shared = shared_] { shared->run_thread(); }).detach();
+  } catch (const std::system_error& e) {
+    // Out of threads or memory: the task waits for a busy thread to finish its own.
+    spdlog::error("event=thread_start_failed pool={} threads={} error=\"{}\"", s.options.name,
+                  s.threads, e.what());
+    return;
+  }
   ++s.threads;
   s.peak = std::max(s.peak, s.threads);
-  std::thread([shared = shared_] { shared->run_thread(); }).detach();
 }
 
 int ElasticPool::stop(Duration timeout) {
