@@ -15,6 +15,8 @@ namespace {
 constexpr int kUnhealthyAfterFailures = 3;
 constexpr Duration kFirstStartBackoff = std::chrono::seconds(1);
 constexpr Duration kMaxStartBackoff = std::chrono::seconds(30);
+// A replica still starting after this long is reported once, as Ray Serve warns of slow starts.
+constexpr Duration kSlowStartWarning = std::chrono::seconds(30);
 
 enum class ReplicaState { kPending, kStarting, kRunning, kDraining };
 
@@ -40,6 +42,8 @@ struct Deployment::Replica {
   ReplicaState state = ReplicaState::kPending;
   std::unique_ptr<ReplicaHandler> handler;  // set once constructed
   bool constructing = false;
+  TimePoint placed_at{};
+  bool reported_slow_start = false;
   int ongoing = 0;
   int64_t handled = 0;
   int64_t errors = 0;
@@ -462,8 +466,18 @@ void Deployment::reconcile_replicas_locked(TimePoint now,
     r->node = *node;
     r->state = ReplicaState::kStarting;
     r->constructing = true;
+    r->placed_at = now;
     add_event_locked("replica_starting", r.get(), "placed on node " + *node);
     to_construct.push_back(r);
+  }
+  for (auto& r : replicas_) {
+    if (r->state == ReplicaState::kStarting && !r->reported_slow_start &&
+        now - r->placed_at >= kSlowStartWarning) {
+      r->reported_slow_start = true;
+      add_event_locked("replica_slow_start", r.get(),
+                       r->constructing ? "still being constructed after 30 s"
+                                       : "has not passed a health check after 30 s");
+    }
   }
   // Drained replicas stop once idle (and constructed), or at the graceful shutdown timeout,
   // when the calls still on them are answered 503.

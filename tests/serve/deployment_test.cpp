@@ -529,5 +529,25 @@ TEST_F(DeploymentTest, GracefulShutdownTimeoutAnswersCallsStillRunning) {
   EXPECT_EQ(answers_for(1), 1);
 }
 
+TEST_F(DeploymentTest, SlowStartIsReportedOnceAndTheReplicaGetsNoTraffic) {
+  config_.num_replicas = 1;
+  DeploymentSpec spec;
+  spec.name = "svc";
+  spec.routes = {{"GET", "/quick", kQuick, false, ""}};
+  spec.make_replica = [this](const ReplicaInfo& info) {
+    return std::make_unique<TestReplica>(info, behaviour_);
+  };
+  deployment_ = std::make_unique<Deployment>(spec, config_, context());
+  deployment_->deploy();  // the constructor is posted but not run: a constructor that hangs
+  for (int i = 0; i < 40; ++i) tick(seconds(1));
+  EXPECT_EQ(events_of("replica_slow_start").size(), 1u);
+  EXPECT_EQ(deployment_->status().replicas[0].state, "starting");
+  submit(1, kQuick);
+  EXPECT_EQ(status_of(1), 0);  // queued, never sent to the starting replica
+  lifecycle_.run_all();
+  executor_.run_all();
+  EXPECT_EQ(status_of(1), 200);
+}
+
 }  // namespace
 }  // namespace tc::serve
