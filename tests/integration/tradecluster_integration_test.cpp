@@ -12,6 +12,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "support/node_process.hpp"
+#include "support/raw_http.hpp"
 
 namespace tc {
 namespace {
@@ -521,6 +522,23 @@ TEST_F(TradeclusterTest, DeploymentAtZeroIsHealthyAndTheFirstRequestStartsARepli
   EXPECT_EQ(first->status, 200) << first->body;
   auto status = node.cli({"status", "--json"});
   EXPECT_NE(status.output.find("cold start"), std::string::npos) << status.output;
+}
+
+TEST_F(TradeclusterTest, HostileFramingIsRefusedAtTheEdge) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  std::string many = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 5000; ++i) many += "X-" + std::to_string(i) + ": a\r\n";
+  many += "\r\n";
+  std::string out = testing::raw_exchange(node.port(), many);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
+  std::string smuggle =
+      "POST /api/screener/screen HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"
+      "POST /api/serve/shutdown HTTP/1.1\r\nHost: x\r\n\r\n";
+  out = testing::raw_exchange(node.port(), smuggle);
+  EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out;
+  EXPECT_EQ(out.find("HTTP/1.1", 1), std::string::npos) << "one answer, then the close: " << out;
+  EXPECT_EQ(node.request("GET", "/health")->status, 200);
 }
 
 }  // namespace
