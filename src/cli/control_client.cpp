@@ -41,6 +41,11 @@ Result<json::value> ControlClient::post(const std::string& target) const {
   return call("POST", target);
 }
 
-bool ControlClient::alive() const { return get("/health").is_ok(); }
+bool ControlClient::alive() const {
+  auto health = get("/health");
+  return health.is_ok() || health.status().code() != StatusCode::kUnavailable;
+}
+
+bool ControlClient::ready() const { return get("/health").is_ok(); }
 
 }  // namespace tc::cli

@@ -18,8 +18,10 @@ class ControlClient {
   // server's error message otherwise.
   Result<json::value> get(const std::string& target) const;
   Result<json::value> post(const std::string& target) const;
-  // True when the node answers /health.
+  // True when a node answers at the address at all (starting, ready or stopping).
   bool alive() const;
+  // True when the node says it is ready (its /health answers 200).
+  bool ready() const;
   std::string address() const { return host_ + ":" + std::to_string(port_); }
 
  private:

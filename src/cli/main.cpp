@@ -159,7 +159,7 @@ int run_start(const StartFlags& flags) {
       bool exited = false;
       bool up = wait_with_progress("starting", std::chrono::seconds(60), [&] {
         if (waitpid(pid, &status, WNOHANG) == pid) exited = true;
-        return exited || client.alive();
+        return exited || client.ready();
       });
       if (exited || !up) {
         std::cerr << "tradecluster: the node did not start; see "

@@ -121,6 +121,9 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
       stop_node_();
       return;
     case kHealth:
+      if (!ready_) {
+        return respond(error_response(unavailable("starting: the first replicas are being built")));
+      }
       return respond(json_response(json::object{{"status", "alive"}}));
     default:
       return respond(json_response(json::object{

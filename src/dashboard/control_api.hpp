@@ -7,7 +7,7 @@
 //   POST /api/serve/shutdown   stop serving (replicas drain), keep the node running
 //   POST /api/serve/deploy     serve again
 //   POST /api/node/stop        drain and stop the node
-//   GET  /health
+//   GET  /health               200 once the node is ready (its first replicas started), 503 before
 //
 // Mutating calls need the bearer token when one is configured; without one they are accepted
 // from loopback only (403 from other hosts).
@@ -15,6 +15,7 @@
 // Thread-safety: handle() is safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -41,6 +42,8 @@ class ControlApi {
              cluster::NodeRegistry& nodes, std::function<void()> stop_node);
 
   void handle(serve::Request request, serve::Responder respond);
+  // The node has started its first replicas: /health answers 200 from now on.
+  void set_ready() { ready_ = true; }
   // The body of GET /api/cluster/status.
   std::string cluster_status() const;
 
@@ -52,6 +55,7 @@ class ControlApi {
   cluster::NodeRegistry& nodes_;
   std::function<void()> stop_node_;
   net::RouteTable routes_;
+  std::atomic<bool> ready_{false};
 };
 
 }  // namespace tc::dashboard

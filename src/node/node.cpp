@@ -55,6 +55,8 @@ Node::~Node() {
 
 namespace {
 
+constexpr Duration kStartupWait = std::chrono::seconds(10);
+
 // Takes an exclusive lock on `dir`/tradecluster.lock and writes the pid into it. Returns the
 // descriptor to keep open, or failed_precondition naming the holder.
 Result<int> lock_data_dir(const std::filesystem::path& dir) {
@@ -173,6 +175,13 @@ Status Node::start() {
 
   p.runtime->deploy_all();
   p.runtime->start();
+  // Ready once the first replicas are built and checked (`start --detach` and readiness probes
+  // wait for it), or after a while with those that could not be, which status then shows.
+  if (!p.runtime->wait_started(kStartupWait)) {
+    spdlog::warn("event=slow_startup reason=\"replicas still starting after {} s\"",
+                 std::chrono::duration_cast<std::chrono::seconds>(kStartupWait).count());
+  }
+  p.control->set_ready();
   spdlog::info(
       "event=node_started node=head api={}:{} control={}:{} num_cpus={} io_threads={} "
       "max_connections={}",

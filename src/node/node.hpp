@@ -34,8 +34,9 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Opens the store, starts the deployments and binds both ports. unavailable naming the port
-  // when one is in use; the node is then stopped again.
+  // Opens the store, binds both ports and starts the deployments, returning once their first
+  // replicas are built and checked (or after 10 s with those that are not). unavailable naming
+  // the port when one is in use; failed_precondition when another node holds the data directory.
   Status start();
   // Asks the node to drain and stop; returns at once.
   void request_stop();

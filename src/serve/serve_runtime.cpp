@@ -77,6 +77,20 @@ int ServeRuntime::load() const {
   return n;
 }
 
+bool ServeRuntime::wait_started(Duration timeout) {
+  const TimePoint until = clock_.now() + timeout;
+  auto starting = [&] {
+    return std::any_of(deployments_.begin(), deployments_.end(),
+                       [](const auto& d) { return d->health().starting > 0; });
+  };
+  while (starting()) {
+    if (clock_.now() >= until) return false;
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 int ServeRuntime::drain(TimePoint deadline, const std::string& why) {
   const TimePoint start = clock_.now();
   std::vector<Deployment*> draining;

@@ -45,6 +45,9 @@ class ServeRuntime {
   void tick();
   // Ongoing plus queued calls over all deployments.
   int load() const;
+  // Waits until no deployment has a replica starting (constructed and checked, or failed), or
+  // `timeout` passes; true when none is starting.
+  bool wait_started(Duration timeout);
   // Lets ongoing and queued calls finish, each deployment's for at most its graceful shutdown
   // timeout and all of them by `deadline`; then answers what is left 503, logged as abandoned
   // with `why` (Deployment::abandon). Returns how many calls were abandoned.

@@ -52,6 +52,27 @@ class ControlApiTest : public ::testing::Test {
   int stops_ = 0;
 };
 
+TEST_F(ControlApiTest, HealthSaysStartingUntilTheNodeIsReady) {
+  make();
+  serve::Response starting = call("GET", "/health");
+  EXPECT_EQ(starting.status, 503);
+  EXPECT_NE(starting.body.find("starting"), std::string::npos);
+  api_->set_ready();
+  EXPECT_EQ(call("GET", "/health").status, 200);
+}
+
+TEST_F(ControlApiTest, CommandsFromAnotherHostNeedAToken) {
+  make();
+  serve::Request r;
+  r.method = "POST";
+  r.path = "/api/node/stop";
+  r.peer = "10.1.2.3";
+  serve::Response out;
+  api_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
+  EXPECT_EQ(out.status, 403);
+  EXPECT_EQ(stops_, 0);
+}
+
 TEST_F(ControlApiTest, StatusListsNodesDeploymentsAndEvents) {
   make();
   serve::Response r = call("GET", "/api/cluster/status");
