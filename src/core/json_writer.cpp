@@ -1,7 +1,5 @@
 #include "core/json_writer.hpp"
 
-#include <fmt/format.h>
-
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -169,7 +167,9 @@ JsonWriter& JsonWriter::value(double v) {
   if (!std::isfinite(v)) return null();
   before_value();
   // The shortest text that reads back as the same double.
-  fmt::format_to(std::back_inserter(out_), "{}", v);
+  char text[32];
+  auto [end, ec] = std::to_chars(text, text + sizeof text, v);
+  out_.append(text, end);
   return *this;
 }
 
