@@ -171,6 +171,23 @@ TEST_F(HttpServerTest, TransferEncodingNotEndingInChunkedIs400AndCloses) {
   EXPECT_EQ(out.find("HTTP/1.1 200"), std::string::npos) << out;
 }
 
+TEST_F(HttpServerTest, AmbiguousFramingIs400AndCloses) {
+  start();
+  const char* cases[] = {
+      // Content-Length beside Transfer-Encoding: which one a proxy believed is unknowable.
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "0\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x",
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+  };
+  for (const char* bytes : cases) {
+    std::string out = testing::raw_exchange(port(), bytes);
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << bytes << "\n" << out;
+    EXPECT_EQ(out.find("HTTP/1.1", 1), std::string::npos) << "one answer, then the close: " << out;
+  }
+}
+
 TEST_F(HttpServerTest, ChunkedBodyIsRead) {
   start();
   std::string chunked =
