@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 #include <vector>
 
@@ -78,15 +77,21 @@ void AccessLogBatch::flush() {
 namespace {
 
 Result<spdlog::level::level_enum> parse_level(const std::string& text) {
-  auto level = spdlog::level::from_str(text);
-  if (level == spdlog::level::off && text != "off") {
+  if (!is_log_level(text)) {
     return invalid_argument("log level must be one of trace, debug, info, warn, error, off; got '" +
                             text + "'");
   }
-  return level;
+  return spdlog::level::from_str(text);
 }
 
 }  // namespace
+
+bool is_log_level(std::string_view name) {
+  for (std::string_view level : {"trace", "debug", "info", "warn", "error", "off"}) {
+    if (name == level) return true;
+  }
+  return false;
+}
 
 Status init_logging(const LogOptions& options) {
   spdlog::level::level_enum level, access_level;

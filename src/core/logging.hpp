@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/status.hpp"
 
@@ -28,6 +29,9 @@ struct LogOptions {
   size_t max_file_bytes = 64 << 20;   // rotate each file past this size
   size_t max_files = 3;               // rotated files kept beside the current one
 };
+
+// True for the level names a log accepts: trace, debug, info, warn, error, off.
+bool is_log_level(std::string_view name);
 
 // Installs the process logger as spdlog's default and registers the access logger; both are
 // flushed every second (and the process log at once on warnings). Fails when the directory

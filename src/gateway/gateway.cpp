@@ -152,19 +152,18 @@ Response Gateway::health() const {
   // /health is polled hard by load balancers and benchmarks, and its figures rarely change:
   // each I/O thread keeps the last body it wrote and writes a new one only when they do.
   struct Cache {
-    uint64_t owner = 0;  // Gateway::instance_
-    std::vector<serve::Deployment::Health> health;
+    uint64_t owner = 0;                             // Gateway::instance_
+    std::vector<serve::Deployment::Health> health;  // the figures `response` shows
+    std::vector<serve::Deployment::Health> now;     // scratch, reused: no allocation per request
     Response response;
   };
   thread_local Cache cache;
-  const auto& deployments = runtime_.deployments();
-  std::vector<serve::Deployment::Health> health;
-  health.reserve(deployments.size());
-  for (const auto& d : deployments) health.push_back(d->health());
-  if (cache.owner != instance_ || cache.health != health) {
+  cache.now.clear();
+  for (const auto& d : runtime_.deployments()) cache.now.push_back(d->health());
+  if (cache.owner != instance_ || cache.health != cache.now) {
     cache.owner = instance_;
-    cache.response = render_health(health);
-    cache.health = std::move(health);
+    cache.response = render_health(cache.now);
+    cache.health = cache.now;
   }
   return cache.response;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "net/http_server.hpp"
 
 namespace tc::serve {
 class ServeRuntime;
@@ -32,12 +33,7 @@ class Metrics {
   // The Prometheus text exposition, with replicas, ongoing and queued from `runtime`.
   std::string render(const serve::ServeRuntime& runtime) const;
 
-  struct ConnectionStats {
-    int64_t open = 0;
-    int64_t accepted_total = 0;
-    int64_t refused_total = 0;
-    int64_t evicted_total = 0;
-  };
+  using ConnectionStats = net::HttpServer::ConnectionStats;
   // Where render() reads the API server's connection counts (set once, before serving).
   void set_connection_source(std::function<ConnectionStats()> source) {
     connections_ = std::move(source);

@@ -312,38 +312,30 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     if (ec == http::error::body_limit) {
-      return write(error_response(Status(
-                       StatusCode::kPayloadTooLarge,
-                       std::string("request body exceeds " +
-                                   std::to_string(server_.options.max_body_bytes) + " bytes"))),
-                   false);
+      return write(
+          error_response(Status(
+              StatusCode::kPayloadTooLarge,
+              "request body exceeds " + std::to_string(server_.options.max_body_bytes) + " bytes")),
+          false);
     }
     if (ec == http::error::header_limit) {
-      return write(error_response(Status(
-                       StatusCode::kHeadersTooLarge,
-                       std::string("request headers exceed " +
-                                   std::to_string(server_.options.max_header_bytes) + " bytes"))),
-                   false);
+      return write(
+          error_response(Status(StatusCode::kHeadersTooLarge,
+                                "request headers exceed " +
+                                    std::to_string(server_.options.max_header_bytes) + " bytes")),
+          false);
     }
     write(error_response(invalid_argument("malformed HTTP request: " + ec.message())), false);
   }
 
-  // A refusal for a request whose framing cannot be trusted: a Transfer-Encoding that does not end
-  // in chunked, or headers over the limit in all (the parser's limit counts what one read
-  // brought in, so it is checked here again over the whole header).
+  // A refusal for a request whose framing cannot be trusted: a Transfer-Encoding that does not
+  // end in chunked. (Headers over the limit in all are the parser's: it is fed the whole
+  // buffered header at once, so its limit counts every byte of it.)
   std::optional<Response> check_framing(const http::request<http::string_body>& req) const {
     if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked()) {
       return error_response(invalid_argument(
           "Transfer-Encoding must end in chunked (RFC 9112 section 6.3); the connection is "
           "closed"));
-    }
-    size_t header_bytes = req.method_string().size() + req.target().size() + 12;
-    for (const auto& field : req)
-      header_bytes += field.name_string().size() + field.value().size() + 4;
-    if (header_bytes > server_.options.max_header_bytes) {
-      return error_response(Status(
-          StatusCode::kHeadersTooLarge,
-          "request headers exceed " + std::to_string(server_.options.max_header_bytes) + " bytes"));
     }
     return std::nullopt;
   }

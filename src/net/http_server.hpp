@@ -39,8 +39,8 @@ struct HttpServerOptions {
   Duration read_timeout = std::chrono::seconds(30);
   Duration idle_timeout = std::chrono::seconds(75);
   int max_connections = 10000;
-  // Log every request (method, target, status, duration, request id); when off, only answers
-  // of 5xx and 429 are logged.
+  // Log every request (method, target, status, duration, request id) in the access log; 500s
+  // are also logged to the process log either way.
   bool access_log = true;
 };
 

@@ -8,14 +8,14 @@ std::optional<Response> route_and_authorize(const RouteTable& routes, const Acce
                                             Request& request, const RouteTarget*& target) {
   RouteMatch match = routes.match(request.method, request.path);
   // Paths are echoed cut short: an error body is not a place to reflect a megabyte back.
-  std::string path = request.path.substr(0, 200);
+  auto path = [&] { return request.path.substr(0, 200); };
   switch (match.kind) {
     case RouteMatch::Kind::kNotFound:
-      return error_response(not_found("no route for " + request.method + " " + path));
+      return error_response(not_found("no route for " + request.method + " " + path()));
     case RouteMatch::Kind::kMethodNotAllowed: {
       Response r = error_response(Status(
           StatusCode::kMethodNotAllowed,
-          request.method + " is not allowed on " + path + " (allowed: " + match.allow + ")"));
+          request.method + " is not allowed on " + path() + " (allowed: " + match.allow + ")"));
       r.headers.emplace_back("Allow", match.allow);
       return r;
     }

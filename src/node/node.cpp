@@ -146,11 +146,8 @@ Status Node::start() {
         g->handle(std::move(r), std::move(respond));
       });
   TC_RETURN_IF_ERROR(p.api_server->start());
-  p.gateway->metrics().set_connection_source([server = p.api_server.get()] {
-    net::HttpServer::ConnectionStats c = server->connection_stats();
-    return gateway::Metrics::ConnectionStats{c.open, c.accepted_total, c.refused_total,
-                                             c.evicted_total};
-  });
+  p.gateway->metrics().set_connection_source(
+      [server = p.api_server.get()] { return server->connection_stats(); });
 
   dashboard::ControlApiOptions control_options;
   control_options.api_token = s.api_token;

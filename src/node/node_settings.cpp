@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "core/logging.hpp"
+
 namespace tc::node {
 
 namespace {
@@ -77,8 +79,7 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   }
   for (auto [name, level] : {std::pair{"TC_LOG_LEVEL", &s.log_level},
                              std::pair{"TC_ACCESS_LOG_LEVEL", &s.access_log_level}}) {
-    if (*level != "trace" && *level != "debug" && *level != "info" && *level != "warn" &&
-        *level != "error" && *level != "off") {
+    if (!is_log_level(*level)) {
       return invalid_argument(std::string(name) +
                               ": expected trace, debug, info, warn, error or off, got '" + *level +
                               "'");

@@ -56,7 +56,7 @@ ScalingDecision AutoscalingPolicy::decide(int from, int to, double load, Duratio
 }
 
 std::optional<ScalingDecision> AutoscalingPolicy::update(TimePoint now, int current_target) {
-  double load = average_load(now);
+  double load = last_average_ = average_load(now);
   // Outside the bounds (a config change): correct at once.
   if (current_target < config_.min_replicas || current_target > config_.max_replicas) {
     int to = std::clamp(current_target, config_.min_replicas, config_.max_replicas);

@@ -54,6 +54,8 @@ class AutoscalingPolicy {
   double average_load(TimePoint now) const;
   // The decision to apply now, if any, given the current replica target.
   std::optional<ScalingDecision> update(TimePoint now, int current_target);
+  // The averaged load the last update() used (for status).
+  double last_average() const { return last_average_; }
   const AutoscalingConfig& config() const { return config_; }
 
  private:
@@ -61,6 +63,7 @@ class AutoscalingPolicy {
 
   AutoscalingConfig config_;
   std::deque<std::pair<TimePoint, double>> samples_;
+  double last_average_ = 0;
   std::optional<TimePoint> above_since_;
   std::optional<TimePoint> below_since_;
 };

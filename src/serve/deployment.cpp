@@ -151,9 +151,7 @@ void Deployment::reconcile() {
     std::lock_guard lock(mu_);
     HealthPublisher publish(*this);
     router_.expire(now, expired);
-    int ongoing = 0;
-    for (const auto& r : controller_.replicas()) ongoing += r->ongoing;
-    controller_.reconcile(now, ongoing + static_cast<double>(router_.queued()), work);
+    controller_.reconcile(now, load_locked(), work);
     for (const Replica* r : work.stopped_busy) router_.running_on(r, abandoned);
     router_.take_queued(controller_.replicas(), next);
   }
@@ -287,6 +285,10 @@ Deployment::Health Deployment::health() const {
 
 int Deployment::load() const {
   std::lock_guard lock(mu_);
+  return load_locked();
+}
+
+int Deployment::load_locked() const {
   int n = router_.queued();
   for (const auto& r : controller_.replicas()) n += r->ongoing;
   return n;

@@ -93,6 +93,7 @@ class Deployment {
   // Posts what a control-loop pass asked for, once the lock is released.
   void start_work(ReplicaController::Work& work);
   bool is_blocking(int route_id) const;
+  int load_locked() const;
 
   // Publishes the controller's health for health() when it goes out of scope; declared after
   // the lock in every method that can change a replica's state, the target or whether the

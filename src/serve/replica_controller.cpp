@@ -147,8 +147,8 @@ void ReplicaController::start_draining(Replica& replica, TimePoint now, std::str
 void ReplicaController::autoscale(TimePoint now, double load) {
   if (!deployed_) return;
   policy_.record(now, load);
-  average_load_ = policy_.average_load(now);
   auto decision = policy_.update(now, target_);
+  average_load_ = policy_.last_average();
   if (!decision || decision->to == target_) return;
   ScalingEvent event;
   event.time = clock_.unix_nanos();

@@ -245,7 +245,6 @@ TEST_F(HttpServerTest, AtTheLimitANewConnectionReplacesTheLongestIdle) {
 TEST_F(HttpServerTest, AtTheLimitWithNoneIdleANewConnectionIsClosedAtOnce) {
   std::mutex hold_mu;
   std::condition_variable hold_cv;
-  bool release = false;
   std::vector<Responder> held;
   HttpServerOptions options;
   options.port = 0;
@@ -268,11 +267,9 @@ TEST_F(HttpServerTest, AtTheLimitWithNoneIdleANewConnectionIsClosedAtOnce) {
   EXPECT_EQ(server_->connection_stats().refused_total, 1);
   {
     std::lock_guard lock(hold_mu);
-    release = true;
     for (auto& r : held) r(json_response(json::object{}));
   }
   for (auto& t : busy) t.join();
-  EXPECT_TRUE(release);
 }
 
 }  // namespace

@@ -93,6 +93,10 @@ Status SqliteStore::create(const JobRecord& job, int max_active) {
 
 Result<JobRecord> SqliteStore::get(const std::string& id) {
   std::lock_guard lock(mu_);
+  return get_locked(id);
+}
+
+Result<JobRecord> SqliteStore::get_locked(const std::string& id) {
   auto s = db_->prepare("SELECT " + std::string(kJobColumns) + " FROM shared_jobs WHERE id = ?");
   if (!s) return s.status();
   s->bind(1, id);
@@ -154,14 +158,9 @@ Result<JobRecord> SqliteStore::transition(const std::string& id, const JobTransi
     for (JobState from : change.from) update->bind(i++, job_state_name(from));
     TC_RETURN_IF_ERROR(update->run());
     bool applied = db_->changes() > 0;
-    auto read =
-        db_->prepare("SELECT " + std::string(kJobColumns) + " FROM shared_jobs WHERE id = ?");
-    if (!read) return read.status();
-    read->bind(1, id);
-    auto row = read->step();
-    if (!row) return row.status();
-    if (!*row) return not_found("no job with id " + id);
-    JobRecord job = read_job(*read);
+    auto stored = get_locked(id);
+    if (!stored) return stored.status();
+    JobRecord job = std::move(stored).value();
     if (!applied) {
       return failed_precondition("job " + id + " is " + std::string(job_state_name(job.state)) +
                                  (is_terminal(job.state) ? ": it has already ended" : ""));

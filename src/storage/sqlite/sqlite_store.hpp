@@ -33,6 +33,7 @@ class SqliteStore final : public Store, private JobStore, private CatalogStore {
   Result<JobRecord> transition(const std::string& id, const JobTransition& change) override;
   Result<int> count_active(const std::string& kind) override;
   Result<int> count_active_locked(const std::string& kind);
+  Result<JobRecord> get_locked(const std::string& id);
 
   // CatalogStore
   Result<std::vector<AlgorithmRecord>> algorithms() override;
