@@ -6,6 +6,13 @@
 namespace tc {
 namespace {
 
+// Int64 nanoseconds reach from 1677-09-21 to 2262-04-11; whole years inside that span are
+// accepted, so that daily histories may start in 1900 and end past 2100.
+constexpr int kMinYear = 1678;
+constexpr int kMaxYear = 2261;
+constexpr int64_t kMinMillis = -9'204'000'000'000LL;  // within 1678
+constexpr int64_t kMaxMillis = 9'214'000'000'000LL;   // within 2261
+
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
@@ -39,15 +46,16 @@ bool eat(std::string_view& s, char c) {
 Result<int64_t> parse_utc_time(std::string_view text) {
   auto bad = [&] {
     return invalid_argument(
-        "time must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.fff]Z or Unix "
-        "milliseconds, got '" +
+        "time must be YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[.fff]Z or Unix milliseconds, between "
+        "1678 and 2261, got '" +
         std::string(text.substr(0, 64)) + "'");
   };
   if (text.empty()) return bad();
-  if (text.find('-') == std::string_view::npos || text.front() == '-') {
+  if (text.find('-', 1) == std::string_view::npos) {
     int64_t ms = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-    if (ec != std::errc() || ptr != text.data() + text.size() || ms < 0 || ms > 32503680000000LL) {
+    if (ec != std::errc() || ptr != text.data() + text.size() || ms < kMinMillis ||
+        ms > kMaxMillis) {
       return bad();
     }
     return ms * 1'000'000;
@@ -76,8 +84,10 @@ Result<int64_t> parse_utc_time(std::string_view text) {
     if (!(s == "Z" || s == "+00:00" || s.empty())) return bad();
   }
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || hour > 23 ||
-      minute > 59 || second > 60) {
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (year < kMinYear || year > kMaxYear || month < 1 || month > 12 || day < 1 ||
+      day > kDays[month - 1] || (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 ||
+      second > 60) {
     return bad();
   }
   int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));

@@ -1,21 +1,35 @@
 #include "market/trade_tick.hpp"
 
-#include <cmath>
-
 namespace tc::market {
 
+std::string_view aggressor_side_name(AggressorSide side) {
+  switch (side) {
+    case AggressorSide::kBuyer:
+      return "buyer";
+    case AggressorSide::kSeller:
+      return "seller";
+    case AggressorSide::kNone:
+      return "none";
+  }
+  return "none";
+}
+
+std::optional<AggressorSide> parse_aggressor_side(std::string_view name) {
+  for (AggressorSide s : {AggressorSide::kNone, AggressorSide::kBuyer, AggressorSide::kSeller}) {
+    if (aggressor_side_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 Status validate(const TradeTick& tick) {
-  if (!is_valid_symbol(tick.instrument_id.symbol)) return invalid_argument("tick: invalid symbol");
-  if (!std::isfinite(tick.price) || tick.price <= 0) {
-    return invalid_argument("tick: price must be positive");
+  TC_RETURN_IF_ERROR(check_symbol(tick.instrument_id.symbol));
+  if (!tick.price.is_positive()) return invalid_argument("price must be positive");
+  if (!tick.size.is_positive()) return invalid_argument("size must be positive");
+  if (tick.trade_id.empty() || tick.trade_id.size() > 64) {
+    return invalid_argument("trade id must be 1-64 characters");
   }
-  if (!std::isfinite(tick.size) || tick.size < 0) {
-    return invalid_argument("tick: size must not be negative");
-  }
-  if (tick.trade_id.empty()) return invalid_argument("tick: trade_id is required");
-  if (tick.ts_event <= 0) return invalid_argument("tick: ts_event must be set");
   if (tick.ts_init != 0 && tick.ts_init < tick.ts_event) {
-    return invalid_argument("tick: ts_init is before ts_event");
+    return invalid_argument("ts_init is before ts_event");
   }
   return Status::ok();
 }

@@ -1,28 +1,37 @@
-// TradeTick: one trade as an exchange reports it, with UTC nanosecond times.
+// TradeTick: one trade as an exchange reports it, with exact decimal price and size and UTC
+// nanosecond times.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/status.hpp"
+#include "market/decimal.hpp"
 #include "market/instrument.hpp"
 
 namespace tc::market {
 
-enum class AggressorSide { kBuyer, kSeller, kNone };
+enum class AggressorSide { kNone = 0, kBuyer = 1, kSeller = 2 };
+std::string_view aggressor_side_name(AggressorSide side);  // "none", "buyer", "seller"
+std::optional<AggressorSide> parse_aggressor_side(std::string_view name);
 
 struct TradeTick {
   InstrumentId instrument_id;
-  double price = 0;
-  double size = 0;
+  Decimal price;
+  Decimal size;
   AggressorSide aggressor_side = AggressorSide::kNone;
   std::string trade_id;  // unique per source and symbol: the dedupe key
-  int64_t ts_event = 0;  // when it happened
-  int64_t ts_init = 0;   // when we recorded it
+  int64_t ts_event = 0;  // when it happened, UTC nanoseconds
+  int64_t ts_init = 0;   // when it was recorded, UTC nanoseconds
+
+  bool operator==(const TradeTick&) const = default;
 };
 
-// ok for a tick fit to store; invalid_argument naming the first bad field otherwise
-// (non-positive or non-finite price, negative size, empty trade id, times out of order).
+// ok for a tick fit to store; invalid_argument naming the first bad field otherwise (invalid
+// symbol, a price or size that is not positive, an empty or over-long trade id, ts_init before
+// ts_event).
 Status validate(const TradeTick& tick);
 
 }  // namespace tc::market

@@ -1,6 +1,6 @@
-// CatalogStore: the reference data the services start with — algorithms the algorunner can run,
-// the screener's filters, and the tickscrawler's data sources. Migrations seed the sample rows.
-// Implementations are thread-safe.
+// CatalogStore: the reference data of the services — algorithms the algorunner can run, the
+// screener's filters (built-in and custom), and the tickscrawler's data sources. Migrations seed
+// the sample rows; the services add and change their own. Implementations are thread-safe.
 #pragma once
 
 #include <string>
@@ -35,9 +35,19 @@ struct DataSourceRecord {
 class CatalogStore {
  public:
   virtual ~CatalogStore() = default;
+  // Each list is ordered by name.
   virtual Result<std::vector<AlgorithmRecord>> algorithms() = 0;
   virtual Result<std::vector<FilterRecord>> filters() = 0;
   virtual Result<std::vector<DataSourceRecord>> data_sources() = 0;
+
+  // Inserts or replaces the algorithm of that name.
+  virtual Status put_algorithm(const AlgorithmRecord& algorithm) = 0;
+  // Inserts or replaces a custom filter; failed_precondition when a built-in one has that name.
+  virtual Status put_filter(const FilterRecord& filter) = 0;
+  // not_found for an unknown name; failed_precondition for a built-in filter.
+  virtual Status delete_filter(const std::string& name) = 0;
+  // Inserts or replaces the data source of that name.
+  virtual Status put_data_source(const DataSourceRecord& source) = 0;
 };
 
 }  // namespace tc::storage

@@ -6,9 +6,10 @@
 namespace tc::storage {
 namespace {
 
-constexpr std::array<std::pair<JobState, std::string_view>, 6> kNames{{
+constexpr std::array<std::pair<JobState, std::string_view>, 7> kNames{{
     {JobState::kPending, "pending"},
     {JobState::kRunning, "running"},
+    {JobState::kStopping, "stopping"},
     {JobState::kSucceeded, "succeeded"},
     {JobState::kFailed, "failed"},
     {JobState::kStopped, "stopped"},

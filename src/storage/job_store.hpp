@@ -35,7 +35,7 @@ class JobStore {
  public:
   virtual ~JobStore() = default;
 
-  // Inserts `job` unless `max_active` jobs of its kind are already pending or running; the
+  // Inserts `job` unless `max_active` jobs of its kind are already active; the
   // count and the insert are one transaction. Returns resource_exhausted when the limit is
   // reached, already_exists for a duplicate id.
   virtual Status create(const JobRecord& job, int max_active) = 0;
@@ -46,7 +46,7 @@ class JobStore {
   // job as stored afterwards. not_found for an unknown id; failed_precondition naming the
   // stored state when it is not one of `change.from`.
   virtual Result<JobRecord> transition(const std::string& id, const JobTransition& change) = 0;
-  // Number of pending or running jobs of `kind`.
+  // Number of active (pending, running or stopping) jobs of `kind`.
   virtual Result<int> count_active(const std::string& kind) = 0;
 };
 

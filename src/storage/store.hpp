@@ -1,9 +1,12 @@
-// Store: a node's handle on persistent state, grouping the per-concern stores. The embedded
-// default is SqliteStore; a PostgreSQL store is to come for multi-node clusters. Thread-safe.
+// Store: a node's handle on persistent state, one interface per domain. The embedded default is
+// SqliteStore; a PostgreSQL store serves clusters. Thread-safe.
 #pragma once
 
+#include "storage/bar_store.hpp"
 #include "storage/catalog_store.hpp"
+#include "storage/instrument_store.hpp"
 #include "storage/job_store.hpp"
+#include "storage/tick_store.hpp"
 
 namespace tc::storage {
 
@@ -12,6 +15,9 @@ class Store {
   virtual ~Store() = default;
   virtual JobStore& jobs() = 0;
   virtual CatalogStore& catalog() = 0;
+  virtual InstrumentStore& instruments() = 0;
+  virtual TickStore& ticks() = 0;
+  virtual BarStore& bars() = 0;
   // The migration version the schema is at.
   virtual int schema_version() = 0;
   // "sqlite", "postgres".

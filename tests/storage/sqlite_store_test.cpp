@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/store_conformance.hpp"
+#include "storage/catalog_store_conformance.hpp"
+#include "storage/job_store_conformance.hpp"
+#include "storage/market_store_conformance.hpp"
 #include "support/temp_dir.hpp"
 
 namespace tc::storage {
@@ -17,7 +19,12 @@ std::unique_ptr<Store> make_sqlite() {
   return store.is_ok() ? std::move(store).value() : nullptr;
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(&make_sqlite));
+const StoreFactory kSqlite{"sqlite", &make_sqlite};
+INSTANTIATE_TEST_SUITE_P(Sqlite, JobStoreConformanceTest, ::testing::Values(kSqlite));
+INSTANTIATE_TEST_SUITE_P(Sqlite, CatalogStoreConformanceTest, ::testing::Values(kSqlite));
+INSTANTIATE_TEST_SUITE_P(Sqlite, InstrumentStoreConformanceTest, ::testing::Values(kSqlite));
+INSTANTIATE_TEST_SUITE_P(Sqlite, TickStoreConformanceTest, ::testing::Values(kSqlite));
+INSTANTIATE_TEST_SUITE_P(Sqlite, BarStoreConformanceTest, ::testing::Values(kSqlite));
 
 TEST(SqliteStoreTest, ReopeningKeepsJobs) {
   testing::TempDir dir;
@@ -33,7 +40,7 @@ TEST(SqliteStoreTest, ReopeningKeepsJobs) {
   auto store = SqliteStore::open(dir.path() / "s.db");
   ASSERT_TRUE(store.is_ok());
   EXPECT_TRUE((*store)->jobs().get(j.id).is_ok());
-  EXPECT_EQ((*store)->schema_version(), 2);
+  EXPECT_EQ((*store)->schema_version(), 3);
 }
 
 TEST(SqliteStoreTest, UnwritableDirectoryIsUnavailable) {

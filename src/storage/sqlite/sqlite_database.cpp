@@ -28,6 +28,11 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_view(int index, std::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
+
 Statement& Statement::bind(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
   return *this;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -25,8 +26,10 @@ class Statement {
   Statement& operator=(Statement&&) = delete;
   ~Statement();
 
-  // Bind by 1-based position; chainable.
+  // Bind by 1-based position; chainable. Text is copied, except by bind_view, whose text must
+  // stay alive until the statement is reset.
   Statement& bind(int index, std::string_view text);
+  Statement& bind_view(int index, std::string_view text);
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, double value);
   Statement& bind_null(int index);
@@ -65,6 +68,13 @@ class SqliteDatabase {
  private:
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+};
+
+// A connection and the mutex that serializes its use: SqliteStore keeps one for writes and
+// one for market-data reads (WAL lets a reader run beside the writer).
+struct SqliteConnection {
+  std::unique_ptr<SqliteDatabase> db;
+  std::mutex mu;
 };
 
 // Steps `statement` to its end, mapping each row with `read(const Statement&)`.

@@ -130,9 +130,87 @@ INSERT INTO tickscrawler_sources (name, kind, description, config) VALUES
  ('replay', 'replay', 'Stored ticks replayed as a live stream at a chosen speed.', '{}');
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Jobs gain the stopping state and a JSON error; instruments, trades and bars take exact decimal
+// prices (integer units and a scale), and trades are clustered by time.
+constexpr std::string_view kMarketData = R"sql(
+CREATE TABLE shared_jobs_v3 (
+  id            TEXT PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  service       TEXT NOT NULL,
+  params        TEXT NOT NULL DEFAULT '{}',
+  state         TEXT NOT NULL CHECK (state IN
+                  ('pending','running','stopping','succeeded','failed','stopped','timed_out')),
+  progress      REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+  owner_replica TEXT NOT NULL DEFAULT '',
+  owner_node    TEXT NOT NULL DEFAULT '',
+  created_at    INTEGER NOT NULL,
+  started_at    INTEGER NOT NULL DEFAULT 0,
+  finished_at   INTEGER NOT NULL DEFAULT 0,
+  result        TEXT NOT NULL DEFAULT '',
+  error         TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO shared_jobs_v3 SELECT id, kind, service, params, state, progress, owner_replica,
+  owner_node, created_at, started_at, finished_at, result,
+  CASE WHEN error = '' OR json_valid(error) THEN error
+       ELSE json_object('code', 'failed', 'message', error) END
+  FROM shared_jobs;
+DROP TABLE shared_jobs;
+ALTER TABLE shared_jobs_v3 RENAME TO shared_jobs;
+CREATE INDEX shared_jobs_kind_state ON shared_jobs (kind, state);
+CREATE INDEX shared_jobs_service_created ON shared_jobs (service, created_at DESC);
+
+DROP TABLE tickscrawler_instruments;
+CREATE TABLE tickscrawler_instruments (
+  source          TEXT NOT NULL,
+  symbol          TEXT NOT NULL,
+  name            TEXT NOT NULL DEFAULT '',
+  asset_class     TEXT NOT NULL CHECK (asset_class IN ('crypto','equity','fx','future')),
+  sector          TEXT NOT NULL DEFAULT '',
+  currency        TEXT NOT NULL DEFAULT '',
+  price_precision INTEGER NOT NULL CHECK (price_precision BETWEEN 0 AND 18),
+  size_precision  INTEGER NOT NULL CHECK (size_precision BETWEEN 0 AND 18),
+  PRIMARY KEY (source, symbol)
+) WITHOUT ROWID;
+
+DROP TABLE tickscrawler_ticks;
+CREATE TABLE tickscrawler_ticks (
+  source         TEXT NOT NULL,
+  symbol         TEXT NOT NULL,
+  ts_event       INTEGER NOT NULL,
+  trade_id       TEXT NOT NULL,
+  ts_init        INTEGER NOT NULL,
+  price          INTEGER NOT NULL,
+  price_scale    INTEGER NOT NULL,
+  size           INTEGER NOT NULL,
+  size_scale     INTEGER NOT NULL,
+  aggressor_side INTEGER NOT NULL CHECK (aggressor_side IN (0, 1, 2)),
+  PRIMARY KEY (source, symbol, ts_event, trade_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX tickscrawler_ticks_trade ON tickscrawler_ticks (source, symbol, trade_id);
+
+DROP TABLE screener_bars;
+CREATE TABLE screener_bars (
+  source       TEXT NOT NULL,
+  symbol       TEXT NOT NULL,
+  interval_s   INTEGER NOT NULL,
+  open_time    INTEGER NOT NULL,
+  open         INTEGER NOT NULL,
+  high         INTEGER NOT NULL,
+  low          INTEGER NOT NULL,
+  close        INTEGER NOT NULL,
+  price_scale  INTEGER NOT NULL,
+  volume       INTEGER NOT NULL,
+  volume_scale INTEGER NOT NULL,
+  trade_count  INTEGER NOT NULL,
+  vwap         REAL NOT NULL,
+  PRIMARY KEY (source, symbol, interval_s, open_time)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "core schema", kCoreSchema},
     {2, "sample data", kSampleData},
+    {3, "market data", kMarketData},
 }};
 
 }  // namespace
@@ -143,11 +221,16 @@ Result<int> migrate(SqliteDatabase& db, std::span<const Migration> migrations) {
   TC_RETURN_IF_ERROR(
       db.exec("CREATE TABLE IF NOT EXISTS shared_schema_migrations ("
               " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
-  auto current_stmt = db.prepare("SELECT COALESCE(MAX(version), 0) FROM shared_schema_migrations");
-  if (!current_stmt) return current_stmt.status();
-  auto row = current_stmt->step();
-  if (!row) return row.status();
-  int current = static_cast<int>(current_stmt->column_int(0));
+  int current = 0;
+  {
+    // Finalized before any step runs: a live statement would lock the tables a step drops.
+    auto current_stmt =
+        db.prepare("SELECT COALESCE(MAX(version), 0) FROM shared_schema_migrations");
+    if (!current_stmt) return current_stmt.status();
+    auto row = current_stmt->step();
+    if (!row) return row.status();
+    current = static_cast<int>(current_stmt->column_int(0));
+  }
   int newest = migrations.empty() ? 0 : migrations.back().version;
   if (current > newest) {
     return failed_precondition("the database is at schema version " + std::to_string(current) +

@@ -1,47 +1,45 @@
 // SqliteStore: the embedded default Store, one SQLite file (WAL) under the data directory.
-// Thread-safe: one connection, serialized by a mutex (SQLite allows one writer at a time anyway).
+// It keeps two connections: one for writes and small reads (jobs, catalog), serialized by its
+// mutex since SQLite allows one writer at a time, and one for market-data reads, so that a long
+// history query never holds up a job transition. Thread-safe.
 #pragma once
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 
+#include "storage/sqlite/sqlite_catalog_store.hpp"
+#include "storage/sqlite/sqlite_database.hpp"
+#include "storage/sqlite/sqlite_job_store.hpp"
+#include "storage/sqlite/sqlite_market_stores.hpp"
 #include "storage/store.hpp"
 
 namespace tc::storage {
 
-class SqliteDatabase;
-
-class SqliteStore final : public Store, private JobStore, private CatalogStore {
+class SqliteStore final : public Store {
  public:
-  // Opens (creating when missing) `path` and migrates it to the newest schema.
+  // Opens (creating when missing) `path` and migrates it to the newest schema. unavailable when
+  // the file cannot be opened; failed_precondition when it is newer than this binary.
   static Result<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& path);
-  ~SqliteStore() override;
 
-  JobStore& jobs() override { return *this; }
-  CatalogStore& catalog() override { return *this; }
+  JobStore& jobs() override { return jobs_; }
+  CatalogStore& catalog() override { return catalog_; }
+  InstrumentStore& instruments() override { return instruments_; }
+  TickStore& ticks() override { return ticks_; }
+  BarStore& bars() override { return bars_; }
   int schema_version() override { return schema_version_; }
   const char* backend() const override { return "sqlite"; }
 
  private:
-  SqliteStore(std::unique_ptr<SqliteDatabase> db, int version);
+  SqliteStore(std::unique_ptr<SqliteDatabase> writer, std::unique_ptr<SqliteDatabase> reader,
+              int version);
 
-  // JobStore
-  Status create(const JobRecord& job, int max_active) override;
-  Result<JobRecord> get(const std::string& id) override;
-  Result<std::vector<JobRecord>> list(const JobQuery& query) override;
-  Result<JobRecord> transition(const std::string& id, const JobTransition& change) override;
-  Result<int> count_active(const std::string& kind) override;
-  Result<int> count_active_locked(const std::string& kind);
-  Result<JobRecord> get_locked(const std::string& id);
-
-  // CatalogStore
-  Result<std::vector<AlgorithmRecord>> algorithms() override;
-  Result<std::vector<FilterRecord>> filters() override;
-  Result<std::vector<DataSourceRecord>> data_sources() override;
-
-  std::mutex mu_;
-  std::unique_ptr<SqliteDatabase> db_;
+  SqliteConnection writer_;
+  SqliteConnection reader_;
+  SqliteJobStore jobs_{writer_};
+  SqliteCatalogStore catalog_{writer_};
+  SqliteInstrumentStore instruments_{writer_, reader_};
+  SqliteTickStore ticks_{writer_, reader_};
+  SqliteBarStore bars_{writer_, reader_};
   int schema_version_;
 };
 

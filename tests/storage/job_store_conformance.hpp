@@ -1,31 +1,17 @@
-// The Store conformance suite: every Store implementation must pass it. An implementation's test
-// file instantiates it with a factory:
-//
-//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(&make_sqlite));
+// The JobStore conformance suite: every Store implementation's jobs() must pass it. An
+// implementation's test file instantiates it with its factory (see store_factory.hpp).
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <atomic>
-#include <functional>
-#include <memory>
 #include <thread>
 
 #include "core/ids.hpp"
-#include "storage/store.hpp"
+#include "storage/store_factory.hpp"
 
 namespace tc::storage {
 
-// Makes an empty, migrated store; the fixture owns it for one test.
-using StoreFactory = std::unique_ptr<Store> (*)();
-
-class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
+class JobStoreConformanceTest : public StoreTest {
  protected:
-  void SetUp() override {
-    store_ = GetParam()();
-    ASSERT_NE(store_, nullptr);
-  }
-
   static JobRecord job(const std::string& kind, int64_t created_at = 1) {
     JobRecord j;
     j.id = new_uuid();
@@ -35,11 +21,9 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
     j.created_at = created_at;
     return j;
   }
-
-  std::unique_ptr<Store> store_;
 };
 
-TEST_P(StoreConformanceTest, CreatedJobReadsBack) {
+TEST_P(JobStoreConformanceTest, CreatedJobReadsBack) {
   JobRecord j = job("algorithm_run");
   ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
   auto got = store_->jobs().get(j.id);
@@ -49,19 +33,19 @@ TEST_P(StoreConformanceTest, CreatedJobReadsBack) {
   EXPECT_EQ(got->state, JobState::kPending);
 }
 
-TEST_P(StoreConformanceTest, UnknownJobIsNotFound) {
+TEST_P(JobStoreConformanceTest, UnknownJobIsNotFound) {
   auto got = store_->jobs().get(new_uuid());
   ASSERT_FALSE(got.is_ok());
   EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
 }
 
-TEST_P(StoreConformanceTest, DuplicateJobIdIsRefused) {
+TEST_P(JobStoreConformanceTest, DuplicateJobIdIsRefused) {
   JobRecord j = job("crawl");
   ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
   EXPECT_EQ(store_->jobs().create(j, 10).code(), StatusCode::kAlreadyExists);
 }
 
-TEST_P(StoreConformanceTest, CreateRefusesBeyondActiveLimit) {
+TEST_P(JobStoreConformanceTest, CreateRefusesBeyondActiveLimit) {
   ASSERT_TRUE(store_->jobs().create(job("stream"), 2).is_ok());
   ASSERT_TRUE(store_->jobs().create(job("stream"), 2).is_ok());
   Status third = store_->jobs().create(job("stream"), 2);
@@ -71,7 +55,7 @@ TEST_P(StoreConformanceTest, CreateRefusesBeyondActiveLimit) {
   EXPECT_TRUE(store_->jobs().create(job("crawl"), 2).is_ok());
 }
 
-TEST_P(StoreConformanceTest, ConcurrentCreatesNeverExceedLimit) {
+TEST_P(JobStoreConformanceTest, ConcurrentCreatesNeverExceedLimit) {
   std::vector<std::thread> threads;
   std::atomic<int> created{0};
   for (int t = 0; t < 8; ++t) {
@@ -86,7 +70,7 @@ TEST_P(StoreConformanceTest, ConcurrentCreatesNeverExceedLimit) {
   EXPECT_EQ(*store_->jobs().count_active("algorithm_run"), 10);
 }
 
-TEST_P(StoreConformanceTest, TerminalJobCannotChange) {
+TEST_P(JobStoreConformanceTest, TerminalJobCannotChange) {
   JobRecord j = job("algorithm_run");
   ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
   JobTransition succeed;
@@ -107,14 +91,14 @@ TEST_P(StoreConformanceTest, TerminalJobCannotChange) {
   EXPECT_EQ(*store_->jobs().count_active("algorithm_run"), 0);
 }
 
-TEST_P(StoreConformanceTest, TransitionOfUnknownJobIsNotFound) {
+TEST_P(JobStoreConformanceTest, TransitionOfUnknownJobIsNotFound) {
   JobTransition t;
   t.from = {JobState::kPending};
   t.to = JobState::kRunning;
   EXPECT_EQ(store_->jobs().transition(job("crawl").id, t).status().code(), StatusCode::kNotFound);
 }
 
-TEST_P(StoreConformanceTest, TransitionKeepsFieldsItDoesNotSet) {
+TEST_P(JobStoreConformanceTest, TransitionKeepsFieldsItDoesNotSet) {
   JobRecord j = job("crawl");
   ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
   JobTransition start;
@@ -132,7 +116,7 @@ TEST_P(StoreConformanceTest, TransitionKeepsFieldsItDoesNotSet) {
   EXPECT_DOUBLE_EQ(after->progress, 0.5);
 }
 
-TEST_P(StoreConformanceTest, ConcurrentTransitionsLoseNothing) {
+TEST_P(JobStoreConformanceTest, ConcurrentTransitionsLoseNothing) {
   // Progress reports race the start and each other; the start must stick, and exactly one of
   // two racing finishes wins.
   for (int round = 0; round < 20; ++round) {
@@ -171,7 +155,30 @@ TEST_P(StoreConformanceTest, ConcurrentTransitionsLoseNothing) {
   }
 }
 
-TEST_P(StoreConformanceTest, ListFiltersAndOrdersNewestFirst) {
+TEST_P(JobStoreConformanceTest, StoppingIsActiveAndEndsOnlyOnce) {
+  JobRecord j = job("crawl");
+  ASSERT_TRUE(store_->jobs().create(j, 1).is_ok());
+  JobTransition stopping;
+  stopping.from = {JobState::kPending, JobState::kRunning};
+  stopping.to = JobState::kStopping;
+  ASSERT_TRUE(store_->jobs().transition(j.id, stopping).is_ok());
+  EXPECT_EQ(*store_->jobs().count_active("crawl"), 1);
+  EXPECT_EQ(store_->jobs().create(job("crawl"), 1).code(), StatusCode::kResourceExhausted);
+  JobTransition stopped;
+  stopped.from = {JobState::kStopping};
+  stopped.to = JobState::kStopped;
+  stopped.result = R"({"ticks_stored":3})";
+  stopped.error = R"({"code":"stopped","message":"stopped by request"})";
+  auto after = store_->jobs().transition(j.id, stopped);
+  ASSERT_TRUE(after.is_ok()) << after.status().to_string();
+  EXPECT_EQ(after->state, JobState::kStopped);
+  EXPECT_EQ(after->result, R"({"ticks_stored":3})");
+  EXPECT_EQ(after->error, stopped.error);
+  EXPECT_EQ(*store_->jobs().count_active("crawl"), 0);
+  EXPECT_FALSE(store_->jobs().transition(j.id, stopped).is_ok());
+}
+
+TEST_P(JobStoreConformanceTest, ListFiltersAndOrdersNewestFirst) {
   JobRecord a = job("crawl", 100), b = job("crawl", 200), c = job("stream", 300);
   for (auto* j : {&a, &b, &c}) ASSERT_TRUE(store_->jobs().create(*j, 10).is_ok());
   JobQuery q;
@@ -186,20 +193,6 @@ TEST_P(StoreConformanceTest, ListFiltersAndOrdersNewestFirst) {
   JobQuery running;
   running.state = JobState::kRunning;
   EXPECT_TRUE(store_->jobs().list(running)->empty());
-}
-
-TEST_P(StoreConformanceTest, CatalogHasSampleData) {
-  auto algorithms = store_->catalog().algorithms();
-  ASSERT_TRUE(algorithms.is_ok());
-  EXPECT_GE(algorithms->size(), 5u);
-  auto filters = store_->catalog().filters();
-  ASSERT_TRUE(filters.is_ok());
-  EXPECT_GE(filters->size(), 5u);
-  auto sources = store_->catalog().data_sources();
-  ASSERT_TRUE(sources.is_ok());
-  std::vector<std::string> names;
-  for (const auto& s : *sources) names.push_back(s.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"binance", "csv", "replay", "simulator"}));
 }
 
 }  // namespace tc::storage

@@ -1,0 +1,71 @@
+// Source: where market data comes from — the simulator here, files and exchanges in sources/.
+// A source lists its instruments, fetches history in pages (in time order, so that a caller
+// reports progress from each page's last time and can stop between pages), and may offer a live
+// feed of trades.
+//
+// Implementations are thread-safe: several crawls may fetch from one source at once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "market/bar.hpp"
+#include "market/instrument.hpp"
+#include "market/interval.hpp"
+#include "market/trade_tick.hpp"
+
+namespace tc::market {
+
+struct SourceCapabilities {
+  bool trades = false;  // history of trades
+  bool bars = false;    // history of bars at every interval
+  bool live = false;    // a live feed of trades
+};
+
+// [start, end) in UTC nanoseconds.
+struct TimeSpan {
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
+// One page of history; return false to stop the fetch.
+using TradePageSink = std::function<bool(std::span<const TradeTick>)>;
+using BarPageSink = std::function<bool(std::span<const Bar>)>;
+// One live trade, called on the subscription's thread.
+using TradeHandler = std::function<void(const TradeTick&)>;
+
+// Ends the feed when destroyed; no handler call starts after the destructor returns.
+class LiveSubscription {
+ public:
+  virtual ~LiveSubscription() = default;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  virtual std::string_view name() const = 0;
+  virtual SourceCapabilities capabilities() const = 0;
+  virtual Result<std::vector<Instrument>> instruments() = 0;
+
+  // Trades of `symbol` with span.start <= ts_event < span.end, in time order, in pages. ok once
+  // every page was delivered or the sink stopped; not_found for a symbol the source does not
+  // list; unimplemented when the source has no trade history.
+  virtual Status fetch_trades(const std::string& symbol, TimeSpan span,
+                              const TradePageSink& sink) = 0;
+  // Complete bars of `symbol` at `interval` opening in span, in time order, in pages; a bar
+  // still in progress is not delivered. Errors as fetch_trades.
+  virtual Status fetch_bars(const std::string& symbol, Interval interval, TimeSpan span,
+                            const BarPageSink& sink) = 0;
+  // New trades of `symbols` as they happen, until the subscription is destroyed. not_found for
+  // an unknown symbol; unimplemented when the source has no live feed.
+  virtual Result<std::unique_ptr<LiveSubscription>> subscribe(std::vector<std::string> symbols,
+                                                              TradeHandler on_trade) = 0;
+};
+
+}  // namespace tc::market

@@ -1,0 +1,62 @@
+// The market-data stores of SqliteStore: instruments (tickscrawler_instruments), trades
+// (tickscrawler_ticks, clustered by time with a unique trade key) and bars (screener_bars).
+// Prices and sizes are stored as integer units with their scale, so they come back exactly.
+// Thread-safe: writes hold the write connection's mutex, reads the read connection's, so a
+// history query runs beside a crawl's write batch.
+#pragma once
+
+#include "storage/bar_store.hpp"
+#include "storage/instrument_store.hpp"
+#include "storage/sqlite/sqlite_database.hpp"
+#include "storage/tick_store.hpp"
+
+namespace tc::storage {
+
+class SqliteInstrumentStore final : public InstrumentStore {
+ public:
+  SqliteInstrumentStore(SqliteConnection& writer, SqliteConnection& reader)
+      : writer_(writer), reader_(reader) {}
+
+  Status put_instruments(std::span<const market::Instrument> instruments) override;
+  Result<market::Instrument> instrument(const market::InstrumentId& id) override;
+  Result<std::vector<market::Instrument>> instruments(const InstrumentQuery& query) override;
+  Result<int64_t> count_instruments(const std::string& source) override;
+
+ private:
+  SqliteConnection& writer_;
+  SqliteConnection& reader_;
+};
+
+class SqliteTickStore final : public TickStore {
+ public:
+  SqliteTickStore(SqliteConnection& writer, SqliteConnection& reader)
+      : writer_(writer), reader_(reader) {}
+
+  Result<WriteCounts> write_ticks(std::span<const market::TradeTick> ticks) override;
+  Result<std::vector<market::TradeTick>> ticks(const TickQuery& query) override;
+  Status scan_ticks(const TickQuery& query,
+                    const std::function<bool(const market::TradeTick&)>& visit) override;
+  Result<int64_t> count_ticks(const TickQuery& query) override;
+
+ private:
+  SqliteConnection& writer_;
+  SqliteConnection& reader_;
+};
+
+class SqliteBarStore final : public BarStore {
+ public:
+  SqliteBarStore(SqliteConnection& writer, SqliteConnection& reader)
+      : writer_(writer), reader_(reader) {}
+
+  Result<WriteCounts> write_bars(std::span<const market::Bar> bars) override;
+  Result<std::vector<market::Bar>> bars(const BarQuery& query) override;
+  Result<std::vector<market::Interval>> bar_intervals(const market::InstrumentId& id) override;
+  Result<std::optional<int64_t>> latest_bar_time(const market::InstrumentId& id,
+                                                 market::Interval interval) override;
+
+ private:
+  SqliteConnection& writer_;
+  SqliteConnection& reader_;
+};
+
+}  // namespace tc::storage
