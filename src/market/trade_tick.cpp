@@ -28,6 +28,11 @@ Status validate(const TradeTick& tick) {
   if (tick.trade_id.empty() || tick.trade_id.size() > 64) {
     return invalid_argument("trade id must be 1-64 characters");
   }
+  for (char c : tick.trade_id) {
+    if (c <= ' ' || c > '~' || c == ',' || c == '"') {
+      return invalid_argument("trade id must be printable ASCII without spaces, commas or quotes");
+    }
+  }
   if (tick.ts_init != 0 && tick.ts_init < tick.ts_event) {
     return invalid_argument("ts_init is before ts_event");
   }

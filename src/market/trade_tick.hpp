@@ -30,8 +30,8 @@ struct TradeTick {
 };
 
 // ok for a tick fit to store; invalid_argument naming the first bad field otherwise (invalid
-// symbol, a price or size that is not positive, an empty or over-long trade id, ts_init before
-// ts_event).
+// symbol, a price or size that is not positive, a trade id that is not 1-64 printable characters
+// without spaces, commas or quotes, ts_init before ts_event).
 Status validate(const TradeTick& tick);
 
 }  // namespace tc::market

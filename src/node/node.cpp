@@ -14,12 +14,16 @@
 #include "core/elastic_pool.hpp"
 #include "dashboard/control_api.hpp"
 #include "gateway/gateway.hpp"
+#include "market/simulator.hpp"
+#include "market/source_registry.hpp"
 #include "net/http_server.hpp"
 #include "serve/job_registry.hpp"
+#include "serve/job_runner.hpp"
 #include "serve/serve_runtime.hpp"
 #include "services/algorunner/algorunner_deployment.hpp"
 #include "services/probe/probe_deployment.hpp"
 #include "services/screener/screener_deployment.hpp"
+#include "services/tickscrawler/simulator_seed.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
 #include "storage/memory_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -33,11 +37,13 @@ struct Node::Parts {
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<storage::MemoryCache> cache;
   std::unique_ptr<cluster::InProcBus> bus;
+  market::SourceRegistry sources;
   cluster::NodeRegistry nodes;
   std::unique_ptr<ElasticPool> requests;
   std::unique_ptr<ElasticPool> lifecycle;
   std::unique_ptr<serve::ServeRuntime> runtime;
   std::unique_ptr<serve::JobRegistry> jobs;
+  std::unique_ptr<serve::JobRunner> runner;
   std::unique_ptr<services::ServiceContext> services;
   std::unique_ptr<gateway::Gateway> gateway;
   std::unique_ptr<net::HttpServer> api_server;
@@ -56,6 +62,22 @@ Node::~Node() {
 namespace {
 
 constexpr Duration kStartupWait = std::chrono::seconds(10);
+constexpr std::string_view kNodeName = "head";
+
+// The simulator's seed, from its catalog entry's config ({"seed": 42}).
+uint64_t simulator_seed(storage::CatalogStore& catalog) {
+  auto sources = catalog.data_sources();
+  if (!sources) return 42;
+  for (const auto& s : *sources) {
+    if (s.name != "simulator") continue;
+    auto config = parse_json(s.config);
+    if (config && config->is_object() && config->as_object().contains("seed") &&
+        config->as_object().at("seed").is_int64()) {
+      return static_cast<uint64_t>(config->as_object().at("seed").as_int64());
+    }
+  }
+  return 42;
+}
 
 // Takes an exclusive lock on `dir`/tradecluster.lock and writes the pid into it. Returns the
 // descriptor to keep open, or failed_precondition naming the holder.
@@ -102,11 +124,22 @@ Status Node::start() {
                (s.data_dir / "tradecluster.db").string(), p.store->schema_version());
   p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory);
   p.bus = std::make_unique<cluster::InProcBus>();
+  if (s.simulator_instruments > 0) {
+    auto simulator = std::make_unique<market::MarketSimulator>(
+        market::SimulatorOptions{simulator_seed(p.store->catalog()), s.simulator_instruments},
+        p.clock);
+    auto seeded =
+        services::seed_daily_history(*simulator, *p.store, p.clock, s.simulator_history_days, 2);
+    if (!seeded) return seeded.status();
+    spdlog::info("event=simulator_seeded instruments={} daily_bars_written={} seconds={:.2f}",
+                 seeded->instruments, seeded->bars_written, seeded->seconds);
+    p.sources.add(std::move(simulator));
+  }
 
   cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
-  TC_RETURN_IF_ERROR(
-      p.nodes.add(cluster::NodeInfo{"head", s.host + ":" + std::to_string(s.dashboard_port), true,
-                                    true, total, total, p.started_at}));
+  TC_RETURN_IF_ERROR(p.nodes.add(cluster::NodeInfo{std::string(kNodeName),
+                                                   s.host + ":" + std::to_string(s.dashboard_port),
+                                                   true, true, total, total, p.started_at}));
   // The gateway is the seed's router deployment: it holds its logical resources on the head.
   cluster::ResourceSet router = cluster::ResourceSet::from_cpu(s.router_cpus, 64LL << 20);
   if (!p.nodes.reserve(router)) {
@@ -120,8 +153,14 @@ Status Node::start() {
   p.runtime = std::make_unique<serve::ServeRuntime>(p.clock, *p.requests, *p.lifecycle, p.nodes,
                                                     s.control_period);
   p.jobs = std::make_unique<serve::JobRegistry>(p.store->jobs(), *p.bus, p.clock);
+  p.runner = std::make_unique<serve::JobRunner>(*p.jobs, *p.bus, p.clock);
+  // Work a dead process left behind cannot resume; streams will be resumed instead.
+  auto interrupted = p.runner->fail_interrupted(std::string(kNodeName), {"crawl", "algorithm_run"});
+  if (!interrupted) return interrupted.status();
+  if (*interrupted > 0) spdlog::warn("event=jobs_interrupted count={}", *interrupted);
   p.services = std::make_unique<services::ServiceContext>(
-      services::ServiceContext{p.clock, p.store->catalog(), *p.jobs, *p.runtime, p.started_at});
+      services::ServiceContext{p.clock, *p.store, *p.cache, *p.bus, p.sources, *p.jobs, *p.runner,
+                               *p.runtime, std::string(kNodeName), p.started_at});
   TC_RETURN_IF_ERROR(p.runtime->add(
       services::make_algorunner_deployment(*p.services, s.algorunner_options), s.algorunner));
   TC_RETURN_IF_ERROR(p.runtime->add(
@@ -246,6 +285,11 @@ Node::StopReport Node::stop_parts() {
     if (!report.drained) spdlog::warn("event=drain_timeout abandoned={}", report.abandoned);
     p.runtime->stop();
     p.runtime->undeploy_all();
+  }
+  if (p.runner) {
+    int jobs_left = p.runner->stop(left());
+    if (jobs_left > 0) spdlog::warn("event=jobs_still_running count={}", jobs_left);
+    report.stuck_handlers += jobs_left;
   }
   // Handlers still running past the deadline are left behind; their answers were sent.
   if (p.requests) report.stuck_handlers += p.requests->stop(left());

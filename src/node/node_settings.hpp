@@ -40,6 +40,10 @@ struct NodeSettings {
   std::string api_token;                                     // TC_API_TOKEN
   double router_cpus = 0.3;       // the gateway's logical CPU, as the seed's router
   bool probe_deployment = false;  // TC_PROBE_DEPLOYMENT
+  // TC_SIMULATOR_INSTRUMENTS: the simulator's universe (0: no simulator source).
+  int simulator_instruments = 500;
+  // TC_SIMULATOR_HISTORY_DAYS: days of daily bars seeded up to yesterday.
+  int simulator_history_days = 730;
   // POSTGRES_PASSWORD or REDIS_PASSWORD is set to the seed's published default.
   bool seed_default_passwords = false;
 

@@ -3,11 +3,26 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
+#include "core/json_writer.hpp"
+#include "core/time_parse.hpp"
 
 namespace tc::serve {
 
 using storage::JobRecord;
 using storage::JobState;
+using storage::JobTransition;
+
+namespace {
+
+constexpr Duration kStopAnswerTimeout = std::chrono::seconds(2);
+
+}  // namespace
+
+std::string job_error_json(std::string_view code, std::string_view message) {
+  std::string out;
+  JsonWriter(out).begin_object().field("code", code).field("message", message).end_object();
+  return out;
+}
 
 Result<JobRecord> JobRegistry::create(const std::string& kind, const std::string& service,
                                       const json::value& params, const JobOwner& owner,
@@ -34,7 +49,7 @@ Result<std::vector<JobRecord>> JobRegistry::list(const storage::JobQuery& query)
 }
 
 Status JobRegistry::start(const std::string& id) {
-  storage::JobTransition change;
+  JobTransition change;
   change.from = {JobState::kPending};
   change.to = JobState::kRunning;
   change.started_at = clock_.unix_nanos();
@@ -42,35 +57,64 @@ Status JobRegistry::start(const std::string& id) {
 }
 
 Status JobRegistry::set_progress(const std::string& id, double progress) {
-  storage::JobTransition change;
-  change.from = {JobState::kPending, JobState::kRunning};
+  JobTransition change;
+  change.from = {JobState::kPending, JobState::kRunning, JobState::kStopping};
   change.progress = std::clamp(progress, 0.0, 1.0);
   return store_.transition(id, change).status();
 }
 
-Status JobRegistry::succeed(const std::string& id, const json::value& result) {
-  return finish(id, JobState::kSucceeded, to_json(result), {});
-}
-
-Status JobRegistry::fail(const std::string& id, const std::string& error) {
-  return finish(id, JobState::kFailed, {}, error);
-}
-
-Status JobRegistry::time_out(const std::string& id, const std::string& why) {
-  return finish(id, JobState::kTimedOut, {}, why);
+Result<JobRecord> JobRegistry::begin_stop(const std::string& id, std::string_view code,
+                                          const std::string& why) {
+  JobTransition change;
+  change.from = {JobState::kPending, JobState::kRunning};
+  change.to = JobState::kStopping;
+  change.error = job_error_json(code, why);
+  return store_.transition(id, change);
 }
 
 Result<JobRecord> JobRegistry::request_stop(const std::string& id, const std::string& why) {
   if (!is_uuid(id)) return invalid_argument("job id must be a UUID, got '" + id + "'");
-  TC_RETURN_IF_ERROR(finish(id, JobState::kStopped, {}, why));
-  // The owner may be gone; the job is stopped in the store either way.
-  (void)bus_.publish(stop_subject(id), why);
+  auto stopping = begin_stop(id, "stopped", why);
+  if (!stopping) {
+    if (stopping.status().code() != StatusCode::kFailedPrecondition) return stopping.status();
+    auto current = store_.get(id);
+    if (current && current->state == JobState::kStopping) return current;
+    return stopping.status();
+  }
+  auto answer = bus_.request(stop_subject(id), why, kStopAnswerTimeout);
+  if (!answer && answer.status().code() == StatusCode::kUnavailable) {
+    // Nobody owns the job any more: there is no work left to stop.
+    JobTransition change;
+    change.from = {JobState::kStopping};
+    change.to = JobState::kStopped;
+    change.finished_at = clock_.unix_nanos();
+    (void)store_.transition(id, change);
+  }
   return store_.get(id);
 }
 
-Result<int> JobRegistry::fail_jobs_of_node(const std::string& node) {
+Status JobRegistry::end(const std::string& id, JobState state, const json::value& result,
+                        const Status& error) {
+  JobTransition change;
+  if (state == JobState::kStopped || state == JobState::kTimedOut) {
+    change.from = {JobState::kStopping};
+  } else {
+    change.from = {JobState::kPending, JobState::kRunning};
+  }
+  change.to = state;
+  change.finished_at = clock_.unix_nanos();
+  if (state == JobState::kSucceeded) change.progress = 1.0;
+  if (!result.is_null()) change.result = to_json(result);
+  if (!error.is_ok()) {
+    change.error = job_error_json(status_code_name(error.code()), error.message());
+  }
+  return store_.transition(id, change).status();
+}
+
+Result<int> JobRegistry::fail_jobs_of_node(const std::string& node, const Status& error,
+                                           const std::vector<std::string>& kinds) {
   int failed = 0;
-  for (JobState state : {JobState::kPending, JobState::kRunning}) {
+  for (JobState state : {JobState::kPending, JobState::kRunning, JobState::kStopping}) {
     storage::JobQuery query;
     query.state = state;
     query.limit = 100000;
@@ -78,36 +122,35 @@ Result<int> JobRegistry::fail_jobs_of_node(const std::string& node) {
     if (!jobs) return jobs.status();
     for (const JobRecord& j : *jobs) {
       if (j.owner_node != node) continue;
-      if (finish(j.id, JobState::kFailed, {}, "owner node " + node + " lost").is_ok()) ++failed;
+      if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), j.kind) == kinds.end()) {
+        continue;
+      }
+      JobTransition change;
+      change.from = {JobState::kPending, JobState::kRunning, JobState::kStopping};
+      change.to = JobState::kFailed;
+      change.finished_at = clock_.unix_nanos();
+      change.error = job_error_json(status_code_name(error.code()), error.message());
+      if (store_.transition(j.id, change).is_ok()) ++failed;
     }
   }
   return failed;
 }
 
-Status JobRegistry::finish(const std::string& id, JobState state, std::string result,
-                           std::string error) {
-  storage::JobTransition change;
-  change.from = {JobState::kPending, JobState::kRunning};
-  change.to = state;
-  change.finished_at = clock_.unix_nanos();
-  if (state == JobState::kSucceeded) change.progress = 1.0;
-  change.result = std::move(result);
-  change.error = std::move(error);
-  return store_.transition(id, change).status();
-}
-
 json::object to_json_object(const JobRecord& job) {
+  auto time = [](int64_t t) -> json::value {
+    if (t == 0) return nullptr;
+    return json::value(format_utc_time(t));
+  };
   json::object out{
       {"id", job.id},
       {"kind", job.kind},
       {"service", job.service},
       {"state", storage::job_state_name(job.state)},
       {"progress", job.progress},
-      {"owner_replica", job.owner_replica},
-      {"owner_node", job.owner_node},
-      {"created_at", job.created_at},
-      {"started_at", job.started_at},
-      {"finished_at", job.finished_at},
+      {"owner", json::object{{"replica", job.owner_replica}, {"node", job.owner_node}}},
+      {"created_at", time(job.created_at)},
+      {"started_at", time(job.started_at)},
+      {"finished_at", time(job.finished_at)},
   };
   auto params = parse_json(job.params);
   out["params"] = params ? *params : json::value(job.params);
@@ -115,7 +158,15 @@ json::object to_json_object(const JobRecord& job) {
     auto result = parse_json(job.result);
     out["result"] = result ? *result : json::value(job.result);
   }
-  if (!job.error.empty()) out["error"] = job.error;
+  if (!job.error.empty()) {
+    auto error = parse_json(job.error);
+    json::value e = error ? *error : json::value(job.error);
+    if (job.state == JobState::kFailed) {
+      out["error"] = e;
+    } else if (e.is_object() && e.as_object().contains("message")) {
+      out["stop_reason"] = e.as_object().at("message");
+    }
+  }
   return out;
 }
 

@@ -40,6 +40,10 @@ using TempDirForCli = testing::TempDir;
 TEST_F(TradeclusterTest, ServesEverySeedEndpoint) {
   NodeProcess node;
   ASSERT_TRUE(node.start()) << node.output();
+  auto listed = node.request("GET", "/api/tickscrawler/instruments?asset_class=crypto&limit=1");
+  ASSERT_TRUE(listed.is_ok());
+  std::string symbol(
+      body_of(*listed).at("instruments").as_array()[0].as_object().at("symbol").as_string());
   struct Case {
     const char* method;
     std::string target;
@@ -59,12 +63,14 @@ TEST_F(TradeclusterTest, ServesEverySeedEndpoint) {
       {"GET", "/api/screener/status", "", 200},
       {"POST", "/api/screener/custom-filter", R"({"name":"mine","expression":"close > 1"})", 501},
       {"GET", "/api/screener/market-overview", "", 501},
-      {"POST", "/api/tickscrawler/crawl", R"({"source":"simulator","symbols":["BTCUSDT"]})", 501},
+      {"POST", "/api/tickscrawler/crawl",
+       R"({"source":"simulator","symbols":[")" + symbol + R"("]})", 202},
       {"GET", "/api/tickscrawler/sources", "", 200},
       {"GET", "/api/tickscrawler/status", "", 200},
       {"POST", "/api/tickscrawler/stream", R"({"source":"simulator","symbols":["BTCUSDT"]})", 501},
       {"DELETE", "/api/tickscrawler/stream/" + uuid, "", 404},
-      {"GET", "/api/tickscrawler/historical?symbol=BTCUSDT", "", 501},
+      {"GET", "/api/tickscrawler/historical?symbol=" + symbol, "", 200},
+      {"GET", "/api/tickscrawler/historical?symbol=BTCUSDT", "", 404},
       {"GET", "/openapi.json", "", 200},
   };
   for (const Case& c : cases) {

@@ -3,68 +3,13 @@
 
 #include <tuple>
 
-#include "cluster/inproc_bus.hpp"
 #include "core/ids.hpp"
-#include "gateway/gateway.hpp"
-#include "services/algorunner/algorunner_deployment.hpp"
-#include "services/screener/screener_deployment.hpp"
-#include "services/tickscrawler/tickscrawler_deployment.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
-#include "support/nodes.hpp"
-#include "support/temp_dir.hpp"
+#include "services/service_fixture.hpp"
 
 namespace tc::services {
 namespace {
 
-class ServicesApiTest : public ::testing::Test {
- protected:
-  ServicesApiTest() : runtime_(clock_, executor_, executor_, nodes_) {
-    EXPECT_TRUE(nodes_.add(testing::head_node(4)).is_ok());
-    auto store = storage::SqliteStore::open(dir_.path() / "t.db");
-    EXPECT_TRUE(store.is_ok());
-    store_ = std::move(store).value();
-    jobs_ = std::make_unique<serve::JobRegistry>(store_->jobs(), bus_, clock_);
-    ctx_ = std::make_unique<ServiceContext>(
-        ServiceContext{clock_, store_->catalog(), *jobs_, runtime_, clock_.unix_nanos()});
-    serve::DeploymentConfig c;
-    EXPECT_TRUE(runtime_.add(make_algorunner_deployment(*ctx_, {}), c).is_ok());
-    EXPECT_TRUE(runtime_.add(make_screener_deployment(*ctx_, {}), c).is_ok());
-    EXPECT_TRUE(runtime_.add(make_tickscrawler_deployment(*ctx_, {}), c).is_ok());
-    runtime_.deploy_all();
-    gateway_ = std::move(gateway::Gateway::create({}, clock_, runtime_)).value();
-  }
-
-  serve::Response call(std::string method, std::string path, std::string body = "",
-                       serve::Fields query = {}) {
-    serve::Request r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    r.body = std::move(body);
-    r.query = std::move(query);
-    serve::Response out;
-    gateway_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
-    return out;
-  }
-  static json::object body(const serve::Response& r) {
-    auto v = parse_json(r.body);
-    EXPECT_TRUE(v.is_ok() && v->is_object()) << r.body;
-    return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
-  }
-  static std::string error_code(const serve::Response& r) {
-    return std::string(body(r).at("error").as_object().at("code").as_string());
-  }
-
-  testing::TempDir dir_;
-  ManualClock clock_;
-  InlineExecutor executor_;
-  cluster::NodeRegistry nodes_;
-  cluster::InProcBus bus_;
-  serve::ServeRuntime runtime_;
-  std::unique_ptr<storage::SqliteStore> store_;
-  std::unique_ptr<serve::JobRegistry> jobs_;
-  std::unique_ptr<ServiceContext> ctx_;
-  std::unique_ptr<gateway::Gateway> gateway_;
-};
+using ServicesApiTest = ServiceFixture;
 
 TEST_F(ServicesApiTest, StatusEndpointsReportRealFigures) {
   for (const char* service : {"algorunner", "screener", "tickscrawler"}) {
@@ -154,42 +99,6 @@ TEST_F(ServicesApiTest, ScreenerEndpoints) {
   EXPECT_EQ(call("GET", "/api/screener/market-overview").status, 501);
 }
 
-TEST_F(ServicesApiTest, TickscrawlerEndpoints) {
-  serve::Response sources = call("GET", "/api/tickscrawler/sources");
-  ASSERT_EQ(sources.status, 200);
-  EXPECT_EQ(body(sources).at("count").as_int64(), 4);
-  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl", R"({"source": "simulator"})").status, 400);
-  EXPECT_EQ(
-      call("POST", "/api/tickscrawler/crawl", R"({"source": "nyse", "symbols": ["A"]})").status,
-      404);
-  EXPECT_EQ(
-      call("POST", "/api/tickscrawler/crawl", R"({"source": "simulator", "symbols": ["btc usdt"]})")
-          .status,
-      400);
-  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl",
-                 R"({"source": "simulator", "symbols": ["BTCUSDT"], "start": "soon"})")
-                .status,
-            400);
-  EXPECT_EQ(call("POST", "/api/tickscrawler/crawl",
-                 R"({"source": "simulator", "symbols": ["BTCUSDT"], "start": "2024-01-01"})")
-                .status,
-            501);
-  EXPECT_EQ(
-      call("POST", "/api/tickscrawler/stream", R"({"source": "binance", "symbols": ["BTCUSDT"]})")
-          .status,
-      501);
-  EXPECT_EQ(call("DELETE", "/api/tickscrawler/stream/not-a-uuid").status, 400);
-  EXPECT_EQ(call("DELETE", "/api/tickscrawler/stream/" + new_uuid()).status, 404);
-  EXPECT_EQ(call("GET", "/api/tickscrawler/historical").status, 400);
-  EXPECT_EQ(
-      call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}, {"format", "xml"}})
-          .status,
-      400);
-  EXPECT_EQ(call("GET", "/api/tickscrawler/historical", "", {{"symbol", "BTCUSDT"}}).status, 501);
-  EXPECT_EQ(body(call("GET", "/api/tickscrawler/streams")).at("count").as_int64(), 0);
-  EXPECT_EQ(body(call("GET", "/api/tickscrawler/crawls")).at("count").as_int64(), 0);
-}
-
 // A catalog whose every read fails, as a broken or locked database would.
 class FailingCatalog final : public storage::CatalogStore {
  public:
@@ -205,6 +114,23 @@ class FailingCatalog final : public storage::CatalogStore {
   static Status failure() { return unavailable("database is locked"); }
 };
 
+// A store whose catalog fails (a fault injected by wrapping the interface).
+class StoreWithFailingCatalog final : public storage::Store {
+ public:
+  explicit StoreWithFailingCatalog(storage::Store& inner) : inner_(inner) {}
+  storage::JobStore& jobs() override { return inner_.jobs(); }
+  storage::CatalogStore& catalog() override { return catalog_; }
+  storage::InstrumentStore& instruments() override { return inner_.instruments(); }
+  storage::TickStore& ticks() override { return inner_.ticks(); }
+  storage::BarStore& bars() override { return inner_.bars(); }
+  int schema_version() override { return inner_.schema_version(); }
+  const char* backend() const override { return inner_.backend(); }
+
+ private:
+  storage::Store& inner_;
+  FailingCatalog catalog_;
+};
+
 TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
   testing::TempDir dir;
   ManualClock clock;
@@ -216,8 +142,12 @@ TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
   auto store = storage::SqliteStore::open(dir.path() / "t.db");
   ASSERT_TRUE(store.is_ok());
   serve::JobRegistry jobs((*store)->jobs(), bus, clock);
-  FailingCatalog catalog;
-  ServiceContext ctx{clock, catalog, jobs, runtime, clock.unix_nanos()};
+  serve::JobRunner runner(jobs, bus, clock);
+  storage::MemoryCache cache(clock, 1 << 20);
+  market::SourceRegistry sources;
+  StoreWithFailingCatalog failing(**store);
+  ServiceContext ctx{clock, failing, cache,   bus,    sources,
+                     jobs,  runner,  runtime, "head", clock.unix_nanos()};
   ASSERT_TRUE(runtime.add(make_algorunner_deployment(ctx, {}), {}).is_ok());
   ASSERT_TRUE(runtime.add(make_tickscrawler_deployment(ctx, {}), {}).is_ok());
   runtime.deploy_all();

@@ -41,6 +41,9 @@ class NodeProcess {
   explicit NodeProcess(std::map<std::string, std::string> env = {},
                        std::vector<std::string> extra_args = {})
       : env_(std::move(env)), extra_args_(std::move(extra_args)) {
+    // A small market unless a test asks otherwise: the first start seeds it.
+    env_.try_emplace("TC_SIMULATOR_INSTRUMENTS", "13");
+    env_.try_emplace("TC_SIMULATOR_HISTORY_DAYS", "30");
     port_ = free_port();
     dashboard_port_ = free_port();
     while (dashboard_port_ == port_) dashboard_port_ = free_port();

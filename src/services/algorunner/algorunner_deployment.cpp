@@ -70,7 +70,7 @@ class AlgorunnerReplica final : public ServiceReplica<AlgorunnerOptions> {
     }
     auto range = read_time_range(start, end, "body: field");
     if (!range) return error_response(range.status());
-    auto catalog = ctx_.catalog.algorithms();
+    auto catalog = ctx_.store.catalog().algorithms();
     if (!catalog) return error_response(catalog.status());
     auto found = std::find_if(catalog->begin(), catalog->end(),
                               [&](const auto& a) { return a.name == *algorithm; });
@@ -89,7 +89,7 @@ class AlgorunnerReplica final : public ServiceReplica<AlgorunnerOptions> {
   }
 
   Response algorithms() {
-    auto catalog = ctx_.catalog.algorithms();
+    auto catalog = ctx_.store.catalog().algorithms();
     if (!catalog) return error_response(catalog.status());
     json::array items;
     for (const auto& a : *catalog) {

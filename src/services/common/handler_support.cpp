@@ -95,8 +95,8 @@ serve::Response list_jobs(const ServiceContext& ctx, std::string_view service,
     query.state = storage::parse_job_state(*state);
     if (!query.state) {
       return error_response(invalid_argument(
-          "query parameter 'state' must be one of pending, running, succeeded, failed, stopped, "
-          "timed_out"));
+          "query parameter 'state' must be one of pending, running, stopping, succeeded, failed, "
+          "stopped, timed_out"));
     }
   }
   auto limit = query_int(request, "limit", 100, 1, 1000);
@@ -116,6 +116,20 @@ serve::Response get_job(const ServiceContext& ctx, std::string_view kind,
   if (!job) return error_response(job.status());
   if (job->kind != kind) return error_response(not_found("no " + std::string(kind) + " " + id));
   return json_response(serve::to_json_object(*job));
+}
+
+serve::Response job_accepted(const ServiceContext& ctx, const storage::JobRecord& job, bool wait,
+                             TimePoint deadline, std::string_view location_prefix) {
+  storage::JobRecord current = job;
+  if (wait) {
+    // Answer a little before the caller's deadline, so the answer still reaches it.
+    auto ended = ctx.runner.wait(job.id, deadline - std::chrono::milliseconds(200));
+    if (ended) current = std::move(ended).value();
+  }
+  bool done = storage::is_terminal(current.state);
+  serve::Response r = json_response(serve::to_json_object(current), done ? 200 : 202);
+  r.headers.emplace_back("Location", std::string(location_prefix) + current.id);
+  return r;
 }
 
 serve::Response stop_job(const ServiceContext& ctx, std::string_view kind, const std::string& id,

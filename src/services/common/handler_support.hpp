@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,10 +23,10 @@ Result<json::object> read_json_object(const serve::Request& request);
 Result<int64_t> query_int(const serve::Request& request, std::string_view name, int64_t fallback,
                           int64_t min, int64_t max);
 
-// A time range from optional texts (see parse_utc_time); 0 stands for an open end.
+// A time range from optional texts (see parse_utc_time): [start, end), an absent end open.
 struct TimeRange {
-  int64_t start = 0;
-  int64_t end = 0;
+  int64_t start = std::numeric_limits<int64_t>::min();
+  int64_t end = std::numeric_limits<int64_t>::max();
 };
 // invalid_argument naming `where` and the field when a time is malformed or end is not after
 // start ("body: field 'end' ...", "query parameter 'end' ...").
@@ -61,6 +62,12 @@ serve::Response list_jobs(const ServiceContext& ctx, std::string_view service,
 // The job with the request's {id} path parameter if it is of `kind`.
 serve::Response get_job(const ServiceContext& ctx, std::string_view kind,
                         const serve::Request& request);
+
+// The answer to a job-creating request: 202 with the job and a Location header naming
+// `location_prefix` + id; with `wait`, 200 with the job once it has ended, or 202 as it stands
+// when the request's deadline comes first.
+serve::Response job_accepted(const ServiceContext& ctx, const storage::JobRecord& job, bool wait,
+                             TimePoint deadline, std::string_view location_prefix);
 
 // Stops the job `id` if it is of `kind`: 200 with the job, 404 unknown, 409 already ended.
 serve::Response stop_job(const ServiceContext& ctx, std::string_view kind, const std::string& id,

@@ -71,7 +71,7 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
       return error_response(invalid_argument("body: give an 'expression' or 'filters'"));
     }
     if (filter_names) {
-      auto known = ctx_.catalog.filters();
+      auto known = ctx_.store.catalog().filters();
       if (!known) return error_response(known.status());
       for (const std::string& name : *filter_names) {
         bool found = std::any_of(known->begin(), known->end(),
@@ -86,7 +86,7 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
   }
 
   Response filters() {
-    auto known = ctx_.catalog.filters();
+    auto known = ctx_.store.catalog().filters();
     if (!known) return error_response(known.status());
     json::array items;
     for (const auto& f : *known) {
@@ -111,7 +111,7 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
       return error_response(
           invalid_argument("body: field 'name' must be 1-64 characters of a-z, 0-9 and _"));
     }
-    auto known = ctx_.catalog.filters();
+    auto known = ctx_.store.catalog().filters();
     if (!known) return error_response(known.status());
     if (std::any_of(known->begin(), known->end(), [&](const auto& f) { return f.name == *name; })) {
       return error_response(already_exists("a filter named '" + *name + "' exists"));

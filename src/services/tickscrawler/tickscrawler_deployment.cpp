@@ -5,6 +5,8 @@
 #include "core/ids.hpp"
 #include "market/instrument.hpp"
 #include "services/common/handler_support.hpp"
+#include "services/tickscrawler/crawl.hpp"
+#include "services/tickscrawler/history.hpp"
 
 namespace tc::services {
 namespace {
@@ -15,8 +17,21 @@ using serve::Request;
 using serve::Response;
 
 constexpr std::string_view kService = "tickscrawler";
+constexpr std::string_view kCrawlsPath = "/api/tickscrawler/crawls/";
 
-enum Route { kCrawl = 1, kSources, kStatus, kStream, kStopStream, kHistorical, kStreams, kCrawls };
+enum Route {
+  kCrawl = 1,
+  kSources,
+  kInstruments,
+  kStatus,
+  kStream,
+  kStopStream,
+  kHistorical,
+  kStreams,
+  kCrawls,
+  kGetCrawl,
+  kStopCrawl,
+};
 
 class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
  public:
@@ -36,6 +51,8 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
         return crawl(request);
       case kSources:
         return sources();
+      case kInstruments:
+        return instruments(request);
       case kStatus:
         return status();
       case kStream:
@@ -48,48 +65,38 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
         return list_jobs(ctx_, kService, "stream", "streams", request);
       case kCrawls:
         return list_jobs(ctx_, kService, "crawl", "crawls", request);
+      case kGetCrawl:
+        return get_job(ctx_, "crawl", request);
+      case kStopCrawl:
+        return stop_crawl(request);
     }
     return error_response(internal_error("unknown route"));
   }
 
  private:
-  // ok when `source` names an enabled data source and every symbol is well formed.
-  Status check_source_and_symbols(const std::string& source,
-                                  const std::vector<std::string>& symbols) {
-    auto known = ctx_.catalog.data_sources();
-    if (!known) return known.status();
-    auto it =
-        std::find_if(known->begin(), known->end(), [&](const auto& s) { return s.name == source; });
-    if (it == known->end()) {
-      return not_found("no data source named '" + source +
-                       "' (GET /api/tickscrawler/sources lists them)");
-    }
-    if (!it->enabled) return failed_precondition("data source '" + source + "' is disabled");
-    for (const std::string& symbol : symbols) {
-      if (!market::is_valid_symbol(symbol)) {
-        return invalid_argument("invalid symbol '" + symbol +
-                                "': 1-32 characters of A-Z, 0-9, _, - or /");
-      }
-    }
-    return Status::ok();
+  Response crawl(const Request& request) {
+    auto crawl = read_crawl_request(request, ctx_.clock);
+    if (!crawl) return error_response(crawl.status());
+    auto source = check_crawl(*crawl, ctx_.store, ctx_.sources);
+    if (!source) return error_response(source.status());
+    serve::JobSpec spec;
+    spec.kind = "crawl";
+    spec.service = std::string(kService);
+    spec.params = crawl->to_params();
+    spec.owner = {info_.replica_id, ctx_.node};
+    spec.max_active = options_.max_crawls;
+    spec.timeout = options_.timeout;
+    bool wait = crawl->wait;
+    auto job =
+        ctx_.runner.submit(std::move(spec), crawl_work(ctx_.store, **source, std::move(*crawl)));
+    if (!job) return error_response(job.status());
+    return job_accepted(ctx_, *job, wait, request.deadline, kCrawlsPath);
   }
 
-  Response crawl(const Request& request) {
-    auto body = read_json_object(request);
-    if (!body) return error_response(body.status());
-    ObjectReader r(*body, "body");
-    auto source = r.required_string("source", 64);
-    auto symbols = r.optional_string_array("symbols", 100, 32);
-    auto start = r.optional_string("start", 40);
-    auto end = r.optional_string("end", 40);
-    Status s = r.finish();
-    if (s.is_ok() && (!symbols || symbols->empty())) {
-      s = invalid_argument("body: field 'symbols' must list at least one symbol");
-    }
-    if (s.is_ok()) s = read_time_range(start, end, "body: field").status();
-    if (s.is_ok()) s = check_source_and_symbols(*source, *symbols);
-    if (!s.is_ok()) return error_response(s);
-    return not_built("crawling (the market data sources)");
+  Response stop_crawl(const Request& request) {
+    std::string id(request.path_param("id").value_or(""));
+    if (!is_uuid(id)) return error_response(invalid_argument("crawl id must be a UUID"));
+    return stop_job(ctx_, "crawl", id, "stopped by request");
   }
 
   Response stream(const Request& request) {
@@ -103,9 +110,11 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
     if (s.is_ok() && (!symbols || symbols->empty())) {
       s = invalid_argument("body: field 'symbols' must list at least one symbol");
     }
-    if (s.is_ok()) s = check_source_and_symbols(*source, *symbols);
+    for (size_t i = 0; s.is_ok() && symbols && i < symbols->size(); ++i) {
+      s = market::check_symbol((*symbols)[i]);
+    }
     if (!s.is_ok()) return error_response(s);
-    return not_built("live streaming (the market data sources)");
+    return not_built("live streaming");
   }
 
   Response stop_stream(const Request& request) {
@@ -115,34 +124,95 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
   }
 
   Response historical(const Request& request) {
-    auto symbol = request.query_param("symbol");
-    if (!symbol) return error_response(invalid_argument("query parameter 'symbol' is required"));
-    std::string source(request.query_param("source").value_or("simulator"));
-    auto limit = query_int(request, "limit", 1000, 1, 100000);
-    if (!limit) return error_response(limit.status());
-    auto format = request.query_param("format").value_or("json");
-    if (format != "json" && format != "csv") {
-      return error_response(invalid_argument("query parameter 'format' must be json or csv"));
+    auto query = read_history_request(request);
+    if (!query) return error_response(query.status());
+    auto instrument = ctx_.store.instruments().instrument(query->id);
+    if (!instrument) {
+      if (instrument.status().code() == StatusCode::kNotFound) {
+        return error_response(not_found(
+            "the '" + query->id.source + "' source has no symbol '" + query->id.symbol +
+            "' (GET /api/tickscrawler/instruments?source=" + query->id.source + " lists them)"));
+      }
+      return error_response(instrument.status());
     }
-    Status s =
-        read_time_range(request.query_param("start"), request.query_param("end"), "query parameter")
-            .status();
-    if (s.is_ok()) s = check_source_and_symbols(source, {std::string(*symbol)});
-    if (!s.is_ok()) return error_response(s);
-    return not_built("historical data (tick storage and resampling)");
+    auto answer = answer_history(ctx_.store, *query, *instrument);
+    if (!answer) return error_response(answer.status());
+    return std::move(answer).value();
+  }
+
+  Response instruments(const Request& request) {
+    storage::InstrumentQuery q;
+    q.source = std::string(request.query_param("source").value_or("simulator"));
+    q.search = std::string(request.query_param("search").value_or(""));
+    q.sector = std::string(request.query_param("sector").value_or(""));
+    q.after = std::string(request.query_param("cursor").value_or(""));
+    if (q.search.size() > 64) {
+      return error_response(invalid_argument("query parameter 'search' is longer than 64"));
+    }
+    if (auto c = request.query_param("asset_class")) {
+      q.asset_class = market::parse_asset_class(*c);
+      if (!q.asset_class) {
+        return error_response(
+            invalid_argument("query parameter 'asset_class' must be crypto, equity, fx or future"));
+      }
+    }
+    auto limit = query_int(request, "limit", 100, 1, 10000);
+    if (!limit) return error_response(limit.status());
+    q.limit = static_cast<int>(*limit) + 1;  // one more says whether there is a next page
+    auto known = ctx_.store.catalog().data_sources();
+    if (!known) return error_response(known.status());
+    if (std::none_of(known->begin(), known->end(),
+                     [&](const auto& s) { return s.name == q.source; })) {
+      return error_response(not_found("no data source named '" + q.source +
+                                      "' (GET /api/tickscrawler/sources lists them)"));
+    }
+    auto found = ctx_.store.instruments().instruments(q);
+    if (!found) return error_response(found.status());
+    json::value next = nullptr;
+    if (static_cast<int64_t>(found->size()) > *limit) {
+      found->pop_back();
+      next = json::value(found->back().id.symbol);
+    }
+    auto total = ctx_.store.instruments().count_instruments(q.source);
+    if (!total) return error_response(total.status());
+    json::array items;
+    for (const market::Instrument& i : *found) {
+      items.push_back(json::object{{"symbol", i.id.symbol},
+                                   {"source", i.id.source},
+                                   {"id", i.id.to_string()},
+                                   {"name", i.name},
+                                   {"asset_class", market::asset_class_name(i.asset_class)},
+                                   {"sector", i.sector},
+                                   {"currency", i.currency},
+                                   {"price_precision", i.price_precision},
+                                   {"size_precision", i.size_precision}});
+    }
+    return json_response(json::object{{"source", q.source},
+                                      {"total", *total},
+                                      {"count", items.size()},
+                                      {"instruments", std::move(items)},
+                                      {"next_cursor", std::move(next)}});
   }
 
   Response sources() {
-    auto known = ctx_.catalog.data_sources();
+    auto known = ctx_.store.catalog().data_sources();
     if (!known) return error_response(known.status());
     json::array items;
     for (const auto& s : *known) {
       auto config = parse_json(s.config);
-      items.push_back(json::object{{"name", s.name},
-                                   {"kind", s.kind},
-                                   {"description", s.description},
-                                   {"config", config ? *config : json::object{}},
-                                   {"enabled", s.enabled}});
+      const market::Source* built = ctx_.sources.find(s.name);
+      market::SourceCapabilities can = built ? built->capabilities() : market::SourceCapabilities{};
+      auto count = ctx_.store.instruments().count_instruments(s.name);
+      items.push_back(json::object{
+          {"name", s.name},
+          {"kind", s.kind},
+          {"description", s.description},
+          {"config", config ? *config : json::object{}},
+          {"enabled", s.enabled},
+          {"available", built != nullptr},
+          {"capabilities",
+           json::object{{"trades", can.trades}, {"bars", can.bars}, {"live", can.live}}},
+          {"instruments", count ? *count : 0}});
     }
     return json_response(json::object{{"count", items.size()}, {"sources", std::move(items)}});
   }
@@ -155,14 +225,18 @@ serve::DeploymentSpec make_tickscrawler_deployment(const ServiceContext& ctx,
   return deployment_spec<TickscrawlerReplica>(
       kService,
       {
-          {"POST", "/api/tickscrawler/crawl", kCrawl, true, "Crawl tick data"},
+          {"POST", "/api/tickscrawler/crawl", kCrawl, true, "Crawl history from a source (a job)"},
           {"GET", "/api/tickscrawler/sources", kSources, true, "List data sources"},
+          {"GET", "/api/tickscrawler/instruments", kInstruments, true,
+           "List a source's instruments"},
           {"GET", "/api/tickscrawler/status", kStatus, false, "Service status"},
           {"POST", "/api/tickscrawler/stream", kStream, true, "Start streaming"},
           {"DELETE", "/api/tickscrawler/stream/{id}", kStopStream, true, "Stop a stream"},
-          {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical data"},
+          {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical trades or bars"},
           {"GET", "/api/tickscrawler/streams", kStreams, true, "List streams"},
           {"GET", "/api/tickscrawler/crawls", kCrawls, true, "List crawls"},
+          {"GET", "/api/tickscrawler/crawls/{id}", kGetCrawl, true, "One crawl"},
+          {"DELETE", "/api/tickscrawler/crawls/{id}", kStopCrawl, true, "Stop a crawl"},
       },
       ctx, options);
 }

@@ -1,0 +1,164 @@
+#include "serve/job_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tc::serve {
+
+using storage::JobRecord;
+using storage::JobState;
+
+// Shared between the work's context, the stop subscription and the runner.
+struct JobContext::Shared {
+  TimePoint deadline;
+  Duration timeout;
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> timed_out{false};
+};
+
+struct JobRunner::Entry {
+  std::string id;
+  std::shared_ptr<JobContext::Shared> shared;
+  std::unique_ptr<cluster::Subscription> stop_subscription;
+};
+
+bool JobContext::should_stop() {
+  if (shared_->stop_requested.load() || shared_->timed_out.load()) return true;
+  if (clock_.now() < shared_->deadline) return false;
+  shared_->timed_out = true;
+  double seconds = std::chrono::duration<double>(shared_->timeout).count();
+  (void)registry_.begin_stop(id_, "timed_out",
+                             "timed out after " + std::to_string(static_cast<int64_t>(seconds)) +
+                                 " s (the job's time limit)");
+  return true;
+}
+
+void JobContext::set_progress(double fraction) {
+  TimePoint now = clock_.now();
+  if (fraction < 1.0 && last_progress_ && now - *last_progress_ < std::chrono::milliseconds(250)) {
+    return;
+  }
+  last_progress_ = now;
+  (void)registry_.set_progress(id_, fraction);
+}
+
+JobRunner::JobRunner(JobRegistry& registry, cluster::Bus& bus, const Clock& clock)
+    : registry_(registry),
+      bus_(bus),
+      clock_(clock),
+      pool_(ElasticPoolOptions{.name = "jobs", .max_threads = 4096}) {}
+
+JobRunner::~JobRunner() { stop(std::chrono::seconds(30)); }
+
+Result<JobRecord> JobRunner::submit(JobSpec spec, JobWork work) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return unavailable("the node is stopping: no new jobs");
+  }
+  auto job = registry_.create(spec.kind, spec.service, spec.params, spec.owner, spec.max_active);
+  if (!job) return job.status();
+  auto entry = std::make_shared<Entry>();
+  entry->id = job->id;
+  entry->shared = std::make_shared<JobContext::Shared>();
+  entry->shared->timeout = spec.timeout;
+  entry->shared->deadline = clock_.now() + spec.timeout;
+  // Listening before anyone can know the id, so no stop request is missed.
+  auto shared = entry->shared;
+  auto sub = bus_.subscribe(JobRegistry::stop_subject(job->id), "",
+                            [this, shared](const cluster::Message& m) {
+                              shared->stop_requested = true;
+                              if (!m.reply_to.empty()) (void)bus_.publish(m.reply_to, "stopping");
+                            });
+  if (!sub) {
+    (void)registry_.end(job->id, JobState::kFailed, nullptr, sub.status());
+    return sub.status();
+  }
+  entry->stop_subscription = std::move(sub).value();
+  {
+    std::lock_guard lock(mu_);
+    entries_[job->id] = entry;
+  }
+  pool_.post([this, entry, work = std::move(work)]() mutable { run(entry, std::move(work)); });
+  return job;
+}
+
+void JobRunner::run(const std::shared_ptr<Entry>& entry, JobWork work) {
+  JobContext ctx(entry->id, entry->shared, registry_, clock_);
+  Result<json::value> outcome = cancelled("the job was stopped before it started");
+  // A stop may have come while the job was pending; then its work never starts.
+  if (registry_.start(entry->id).is_ok() && !ctx.should_stop()) {
+    try {
+      outcome = work(ctx);
+    } catch (const std::exception& e) {
+      outcome = internal_error(std::string("the job's work threw: ") + e.what());
+    }
+  }
+  Status ended;
+  auto current = registry_.get(entry->id);
+  bool stopping = current && current->state == JobState::kStopping;
+  if (stopping || entry->shared->stop_requested || entry->shared->timed_out) {
+    JobState final_state = entry->shared->timed_out ? JobState::kTimedOut : JobState::kStopped;
+    if (!stopping) {
+      // A stop arrived on the bus and the store has not caught up: make the state say so.
+      (void)registry_.begin_stop(entry->id, "stopped", "stopped by request");
+    }
+    ended = registry_.end(entry->id, final_state, outcome ? *outcome : json::value(nullptr));
+  } else if (outcome) {
+    ended = registry_.end(entry->id, JobState::kSucceeded, *outcome);
+  } else {
+    ended = registry_.end(entry->id, JobState::kFailed, nullptr, outcome.status());
+  }
+  if (!ended.is_ok()) {
+    spdlog::warn("event=job_end_failed id={} why=\"{}\"", entry->id, ended.to_string());
+  }
+  entry->stop_subscription.reset();
+  std::lock_guard lock(mu_);
+  entries_.erase(entry->id);
+  ended_.notify_all();
+}
+
+Result<JobRecord> JobRunner::wait(const std::string& id, TimePoint deadline) {
+  {
+    std::unique_lock lock(mu_);
+    // Waits on the condition variable's own (steady) clock for the time left on `clock_`.
+    while (entries_.count(id) > 0) {
+      Duration left = deadline - clock_.now();
+      if (left <= Duration::zero()) break;
+      ended_.wait_for(lock, std::min<Duration>(left, std::chrono::milliseconds(100)));
+    }
+  }
+  return registry_.get(id);
+}
+
+Result<int> JobRunner::fail_interrupted(const std::string& node,
+                                        const std::vector<std::string>& kinds) {
+  return registry_.fail_jobs_of_node(node, unavailable("interrupted by a restart"), kinds);
+}
+
+int JobRunner::stop(Duration timeout) {
+  std::vector<std::shared_ptr<Entry>> running_now;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (const auto& [id, entry] : entries_) running_now.push_back(entry);
+  }
+  for (const auto& entry : running_now) {
+    if (registry_.begin_stop(entry->id, "stopped", "the node is stopping").is_ok()) {
+      entry->shared->stop_requested = true;
+    } else {
+      entry->shared->stop_requested = true;
+    }
+  }
+  std::unique_lock lock(mu_);
+  ended_.wait_for(lock, timeout, [this] { return entries_.empty(); });
+  int left = static_cast<int>(entries_.size());
+  lock.unlock();
+  pool_.stop(left > 0 ? Duration::zero() : timeout);
+  return left;
+}
+
+int JobRunner::running() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(entries_.size());
+}
+
+}  // namespace tc::serve

@@ -1,0 +1,214 @@
+// Market data end to end through the real binary: the seeded universe, crawls as jobs, history
+// as JSON and CSV checked against an aggregation written here, stop, timeout and restart.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "core/json.hpp"
+#include "support/node_process.hpp"
+
+namespace tc {
+namespace {
+
+using testing::NodeProcess;
+using testing::wait_until;
+
+json::object body_of(const Result<net::HttpResult>& r) {
+  EXPECT_TRUE(r.is_ok());
+  if (!r.is_ok()) return {};
+  auto v = parse_json(r->body);
+  EXPECT_TRUE(v.is_ok() && v->is_object()) << r->body;
+  return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
+}
+
+std::string first_symbol(NodeProcess& node, const char* asset_class) {
+  json::object b = body_of(node.request(
+      "GET", std::string("/api/tickscrawler/instruments?limit=1&asset_class=") + asset_class));
+  return std::string(b.at("instruments").as_array()[0].as_object().at("symbol").as_string());
+}
+
+std::string crawl_body(const std::string& symbol, const char* start, const char* end, bool wait) {
+  return std::string(R"({"source":"simulator","symbols":[")") + symbol + R"("],"start":")" + start +
+         R"(","end":")" + end + "\",\"wait\":" + (wait ? "true" : "false") + "}";
+}
+
+// Every row of a paged history query, following next_cursor.
+std::vector<json::object> all_rows(NodeProcess& node, const std::string& query, const char* rows) {
+  std::vector<json::object> out;
+  std::string cursor;
+  for (int page = 0; page < 1000; ++page) {
+    json::object b = body_of(node.request("GET", "/api/tickscrawler/historical?" + query +
+                                                     (cursor.empty() ? "" : "&cursor=" + cursor)));
+    for (const auto& row : b.at(rows).as_array()) out.push_back(row.as_object());
+    if (b.at("next_cursor").is_null()) break;
+    cursor = std::string(b.at("next_cursor").as_string());
+  }
+  return out;
+}
+
+TEST(MarketDataTest, AFreshDataDirectoryHasTheSeededUniverseOnceReady) {
+  NodeProcess node;
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(node.start()) << node.output();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::testing::Test::RecordProperty("start_to_ready_seconds", std::to_string(seconds));
+  json::object list = body_of(node.request("GET", "/api/tickscrawler/instruments"));
+  EXPECT_EQ(list.at("total").as_int64(), 13);
+  std::string equity = first_symbol(node, "equity");
+  json::object daily =
+      body_of(node.request("GET", "/api/tickscrawler/historical?interval=1d&symbol=" + equity));
+  EXPECT_EQ(daily.at("bars_from").as_string(), "1d bars");
+  EXPECT_GE(daily.at("bars").as_array().size(), 18u);  // the weekdays of 30 days
+  EXPECT_NE(node.output().find("event=simulator_seeded"), std::string::npos);
+}
+
+TEST(MarketDataTest, CrawledTradesComeBackAsJsonAndCsvAndTheirMinuteBarsAddUp) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  std::string crypto = first_symbol(node, "crypto");
+  std::string body = crawl_body(crypto, "2024-06-01T00:00:00Z", "2024-06-01T02:00:00Z", true);
+  auto first = node.request("POST", "/api/tickscrawler/crawl", body, std::chrono::seconds(60));
+  ASSERT_TRUE(first.is_ok());
+  ASSERT_EQ(first->status, 200) << first->body;
+  json::object job = body_of(first);
+  EXPECT_EQ(job.at("state").as_string(), "succeeded");
+  EXPECT_EQ(first->header("Location"),
+            "/api/tickscrawler/crawls/" + std::string(job.at("id").as_string()));
+  int64_t stored = job.at("result").as_object().at("ticks_stored").as_int64();
+  ASSERT_GT(stored, 100);
+
+  // A second crawl of the same range stores nothing twice.
+  json::object second =
+      body_of(node.request("POST", "/api/tickscrawler/crawl", body, std::chrono::seconds(60)));
+  EXPECT_EQ(second.at("result").as_object().at("ticks_stored").as_int64(), 0);
+  EXPECT_EQ(second.at("result").as_object().at("duplicates_skipped").as_int64(), stored);
+
+  std::string range = "symbol=" + crypto + "&start=2024-06-01T00:00:00Z&end=2024-06-01T02:00:00Z";
+  auto ticks = all_rows(node, range + "&limit=333", "ticks");
+  ASSERT_EQ(static_cast<int64_t>(ticks.size()), stored);
+
+  auto csv = node.request("GET", "/api/tickscrawler/historical?format=csv&limit=100000&" + range);
+  ASSERT_EQ(csv->status, 200);
+  EXPECT_EQ(csv->header("Content-Type"), "text/csv; charset=utf-8");
+  size_t lines = static_cast<size_t>(std::count(csv->body.begin(), csv->body.end(), '\n'));
+  EXPECT_EQ(lines, ticks.size() + 1);  // with the header
+  std::string first_row = csv->body.substr(csv->body.find('\n') + 1);
+  first_row = first_row.substr(0, first_row.find('\n'));
+  EXPECT_EQ(first_row.substr(0, first_row.find(',')), ticks[0].at("ts_event").as_string());
+
+  // The minute bars, aggregated here from the JSON trades.
+  struct Minute {
+    std::string open, close, high, low;
+    double high_v = -1, low_v = 1e300, volume = 0;
+    int64_t count = 0;
+  };
+  std::map<std::string, Minute> minutes;  // by "YYYY-MM-DDTHH:MM"
+  for (const json::object& t : ticks) {
+    std::string key = std::string(t.at("ts_event").as_string()).substr(0, 16);
+    std::string price = to_json(t.at("price"));
+    double p = std::stod(price);
+    Minute& m = minutes[key];
+    if (m.count == 0) m.open = price;
+    m.close = price;
+    if (p > m.high_v) m.high_v = p, m.high = price;
+    if (p < m.low_v) m.low_v = p, m.low = price;
+    m.volume += std::stod(to_json(t.at("size")));
+    ++m.count;
+  }
+  auto bars = all_rows(node, range + "&interval=1m&limit=50", "bars");
+  ASSERT_EQ(bars.size(), minutes.size());
+  size_t i = 0;
+  for (const auto& [key, m] : minutes) {
+    const json::object& b = bars[i++];
+    EXPECT_EQ(b.at("open_time").as_string(), key + ":00.000000000Z");
+    EXPECT_EQ(to_json(b.at("open")), m.open) << key;
+    EXPECT_EQ(to_json(b.at("high")), m.high) << key;
+    EXPECT_EQ(to_json(b.at("low")), m.low) << key;
+    EXPECT_EQ(to_json(b.at("close")), m.close) << key;
+    EXPECT_EQ(b.at("trade_count").as_int64(), m.count) << key;
+    EXPECT_NEAR(std::stod(to_json(b.at("volume"))), m.volume, 1e-9 * m.volume) << key;
+  }
+}
+
+TEST(MarketDataTest, ACrawlStopsWhenAskedAndEndsTimedOutPastItsLimit) {
+  NodeProcess node(std::map<std::string, std::string>{{"TICKSCRAWLER_TIMEOUT", "2"}});
+  ASSERT_TRUE(node.start()) << node.output();
+  std::string crypto = first_symbol(node, "crypto");
+  auto state_of = [&](const std::string& id) {
+    return std::string(
+        body_of(node.request("GET", "/api/tickscrawler/crawls/" + id)).at("state").as_string());
+  };
+  // Years of trades: longer than any test waits.
+  auto a = node.request("POST", "/api/tickscrawler/crawl",
+                        crawl_body(crypto, "2021-01-01", "2024-01-01", false));
+  ASSERT_EQ(a->status, 202) << a->body;
+  std::string stopped_id(body_of(a).at("id").as_string());
+  ASSERT_TRUE(wait_until([&] { return state_of(stopped_id) == "running"; }));
+  auto stop = node.request("DELETE", "/api/tickscrawler/crawls/" + stopped_id);
+  ASSERT_EQ(stop->status, 200) << stop->body;
+  ASSERT_TRUE(wait_until([&] { return state_of(stopped_id) == "stopped"; }));
+  json::object stopped = body_of(node.request("GET", "/api/tickscrawler/crawls/" + stopped_id));
+  EXPECT_EQ(stopped.at("stop_reason").as_string(), "stopped by request");
+  EXPECT_TRUE(stopped.at("result").as_object().contains("ticks_stored"));
+
+  auto b = node.request("POST", "/api/tickscrawler/crawl",
+                        crawl_body(crypto, "2018-01-01", "2021-01-01", false));
+  ASSERT_EQ(b->status, 202) << b->body;
+  std::string timed_id(body_of(b).at("id").as_string());
+  ASSERT_TRUE(
+      wait_until([&] { return state_of(timed_id) == "timed_out"; }, std::chrono::seconds(30)));
+  json::object timed = body_of(node.request("GET", "/api/tickscrawler/crawls/" + timed_id));
+  EXPECT_NE(timed.at("stop_reason").as_string().find("time limit"), std::string::npos);
+}
+
+TEST(MarketDataTest, ACrawlADeadProcessLeftRunningIsFailedAtTheNextStart) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  std::string crypto = first_symbol(node, "crypto");
+  auto a = node.request("POST", "/api/tickscrawler/crawl",
+                        crawl_body(crypto, "2021-01-01", "2024-01-01", false));
+  ASSERT_EQ(a->status, 202) << a->body;
+  std::string id(body_of(a).at("id").as_string());
+  ASSERT_TRUE(wait_until([&] {
+    return body_of(node.request("GET", "/api/tickscrawler/crawls/" + id)).at("state").as_string() ==
+           "running";
+  }));
+  node.signal(SIGKILL);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(10)));
+  ASSERT_TRUE(node.start()) << node.output();
+  json::object job = body_of(node.request("GET", "/api/tickscrawler/crawls/" + id));
+  EXPECT_EQ(job.at("state").as_string(), "failed");
+  EXPECT_EQ(job.at("error").as_object().at("message").as_string(), "interrupted by a restart");
+}
+
+TEST(MarketDataTest, BadInputsGet4xxJson) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  std::string crypto = first_symbol(node, "crypto");
+  for (const auto& [method, target, body, status] :
+       std::vector<std::tuple<std::string, std::string, std::string, int>>{
+           {"POST", "/api/tickscrawler/crawl", R"({"source":"simulator","symbols":["NOPE"]})", 404},
+           {"POST", "/api/tickscrawler/crawl",
+            crawl_body(crypto, "2024-02-01", "2024-01-01", false), 400},
+           {"GET", "/api/tickscrawler/historical?symbol=" + crypto + "&interval=7m", "", 400},
+           {"GET", "/api/tickscrawler/historical?symbol=NOPE", "", 404},
+           {"GET", "/api/tickscrawler/historical?symbol=" + crypto + "&cursor=%00", "", 400},
+           {"GET", "/api/tickscrawler/instruments?source=nowhere", "", 404},
+           {"GET", "/api/tickscrawler/crawls/123", "", 400},
+           {"DELETE", "/api/tickscrawler/crawls/00000000-0000-4000-8000-000000000000", "", 404},
+       }) {
+    auto r = node.request(method, target, body);
+    ASSERT_TRUE(r.is_ok()) << target;
+    EXPECT_EQ(r->status, status) << method << " " << target << ": " << r->body;
+    EXPECT_EQ(r->header("Content-Type"), "application/json") << target;
+    EXPECT_TRUE(body_of(r).contains("error")) << r->body;
+  }
+  EXPECT_EQ(node.request("GET", "/health")->status, 200);
+}
+
+}  // namespace
+}  // namespace tc

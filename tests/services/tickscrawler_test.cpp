@@ -1,0 +1,318 @@
+// The tickscrawler's API in-process: sources, instruments, crawls as jobs, and history.
+#include <gtest/gtest.h>
+
+#include "core/ids.hpp"
+#include "market/bar.hpp"
+#include "services/service_fixture.hpp"
+#include "support/wait.hpp"
+
+namespace tc::services {
+namespace {
+
+using TickscrawlerTest = ServiceFixture;
+
+std::string crawl_body(const std::string& symbol, const char* start, const char* end,
+                       const char* extra = "") {
+  return std::string(R"({"source":"simulator","symbols":[")") + symbol + R"("],"start":")" + start +
+         R"(","end":")" + end + "\"" + extra + "}";
+}
+
+TEST_F(TickscrawlerTest, SourcesSayWhatIsBuiltAndWhatEachCanDo) {
+  serve::Response r = call("GET", "/api/tickscrawler/sources");
+  ASSERT_EQ(r.status, 200);
+  json::array sources = body(r).at("sources").as_array();
+  ASSERT_EQ(sources.size(), 4u);
+  for (const auto& v : sources) {
+    const json::object& s = v.as_object();
+    bool simulator = s.at("name").as_string() == "simulator";
+    EXPECT_EQ(s.at("available").as_bool(), simulator) << s.at("name").as_string();
+    EXPECT_EQ(s.at("capabilities").as_object().at("trades").as_bool(), simulator);
+    EXPECT_EQ(s.at("instruments").as_int64(), simulator ? kUniverse : 0);
+  }
+}
+
+TEST_F(TickscrawlerTest, InstrumentsAreListedSearchedAndPaged) {
+  serve::Response r = call("GET", "/api/tickscrawler/instruments", "", {{"limit", "5"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object page = body(r);
+  EXPECT_EQ(page.at("total").as_int64(), kUniverse);
+  EXPECT_EQ(page.at("instruments").as_array().size(), 5u);
+  ASSERT_TRUE(page.at("next_cursor").is_string());
+  size_t seen = 5;
+  std::string cursor(page.at("next_cursor").as_string());
+  while (!cursor.empty()) {
+    json::object next = body(
+        call("GET", "/api/tickscrawler/instruments", "", {{"limit", "5"}, {"cursor", cursor}}));
+    seen += next.at("instruments").as_array().size();
+    cursor =
+        next.at("next_cursor").is_string() ? std::string(next.at("next_cursor").as_string()) : "";
+  }
+  EXPECT_EQ(seen, static_cast<size_t>(kUniverse));
+  json::object crypto_only =
+      body(call("GET", "/api/tickscrawler/instruments", "", {{"asset_class", "crypto"}}));
+  ASSERT_EQ(crypto_only.at("instruments").as_array().size(), 2u);
+  EXPECT_EQ(crypto_only.at("instruments").as_array()[0].as_object().at("asset_class").as_string(),
+            "crypto");
+  EXPECT_EQ(call("GET", "/api/tickscrawler/instruments", "", {{"source", "nyse"}}).status, 404);
+  EXPECT_EQ(call("GET", "/api/tickscrawler/instruments", "", {{"asset_class", "bond"}}).status,
+            400);
+  EXPECT_EQ(call("GET", "/api/tickscrawler/instruments", "", {{"limit", "0"}}).status, 400);
+}
+
+TEST_F(TickscrawlerTest, SeededDailyBarsAreServedAtOnce) {
+  serve::Response r =
+      call("GET", "/api/tickscrawler/historical", "", {{"symbol", equity()}, {"interval", "1d"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object page = body(r);
+  EXPECT_EQ(page.at("bars_from").as_string(), "1d bars");
+  json::array bars = page.at("bars").as_array();
+  EXPECT_GE(bars.size(), 25u);  // weekdays of the last 40 days
+  EXPECT_LE(bars.size(), 30u);
+  EXPECT_EQ(bars.back().as_object().at("open_time").as_string(), "2024-05-31T00:00:00.000000000Z");
+  // A week from the same daily bars.
+  json::object weekly = body(
+      call("GET", "/api/tickscrawler/historical", "", {{"symbol", equity()}, {"interval", "4h"}}));
+  EXPECT_TRUE(weekly.at("bars").as_array().empty());  // daily bars cannot make 4-hour ones
+}
+
+TEST_F(TickscrawlerTest, CrawlStoresTradesOnceAndAnswersWithTheJob) {
+  std::string body_text =
+      crawl_body(crypto(), "2024-06-01T00:00:00Z", "2024-06-01T02:00:00Z", R"(,"wait":true)");
+  serve::Response r = call("POST", "/api/tickscrawler/crawl", body_text);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(net::find_field(r.headers, "Location").value_or(""),
+            "/api/tickscrawler/crawls/" + std::string(body(r).at("id").as_string()));
+  json::object job = body(r);
+  EXPECT_EQ(job.at("state").as_string(), "succeeded");
+  EXPECT_EQ(job.at("progress").to_number<double>(), 1.0);
+  json::object result = job.at("result").as_object();
+  int64_t stored = result.at("ticks_stored").as_int64();
+  EXPECT_GT(stored, 500);
+  EXPECT_EQ(result.at("duplicates_skipped").as_int64(), 0);
+  EXPECT_EQ(result.at("rows_rejected").as_int64(), 0);
+
+  json::object again = body(call("POST", "/api/tickscrawler/crawl", body_text));
+  EXPECT_EQ(again.at("result").as_object().at("ticks_stored").as_int64(), 0);
+  EXPECT_EQ(again.at("result").as_object().at("duplicates_skipped").as_int64(), stored);
+
+  serve::Response listed = call("GET", "/api/tickscrawler/crawls");
+  EXPECT_EQ(body(listed).at("count").as_int64(), 2);
+  serve::Response one =
+      call("GET", "/api/tickscrawler/crawls/" + std::string(job.at("id").as_string()));
+  EXPECT_EQ(one.status, 200);
+  EXPECT_EQ(call("GET", "/api/tickscrawler/crawls/" + new_uuid()).status, 404);
+}
+
+TEST_F(TickscrawlerTest, WithoutWaitACrawlAnswers202AndRunsInTheBackground) {
+  serve::Response r =
+      call("POST", "/api/tickscrawler/crawl", crawl_body(equity(), "2024-05-01", "2024-05-03"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id(body(r).at("id").as_string());
+  ASSERT_TRUE(testing::wait_until([&] {
+    return body(call("GET", "/api/tickscrawler/crawls/" + id)).at("state").as_string() ==
+           "succeeded";
+  }));
+}
+
+TEST_F(TickscrawlerTest, HistoryPagesThroughTradesAsJsonAndCsv) {
+  ASSERT_EQ(
+      call("POST", "/api/tickscrawler/crawl",
+           crawl_body(crypto(), "2024-06-01T00:00:00Z", "2024-06-01T01:00:00Z", R"(,"wait":true)"))
+          .status,
+      200);
+  std::vector<market::TradeTick> expected;
+  ASSERT_TRUE(simulator_
+                  ->fetch_trades(crypto(),
+                                 {*parse_utc_time("2024-06-01T00:00:00Z"),
+                                  *parse_utc_time("2024-06-01T01:00:00Z")},
+                                 [&](std::span<const market::TradeTick> page) {
+                                   expected.insert(expected.end(), page.begin(), page.end());
+                                   return true;
+                                 })
+                  .is_ok());
+  std::vector<json::object> got;
+  serve::Fields q{{"symbol", crypto()}, {"limit", "97"}};
+  for (int page = 0; page < 1000; ++page) {
+    json::object b = body(call("GET", "/api/tickscrawler/historical", "", q));
+    for (const auto& t : b.at("ticks").as_array()) got.push_back(t.as_object());
+    if (b.at("next_cursor").is_null()) break;
+    q = {{"symbol", crypto()},
+         {"limit", "97"},
+         {"cursor", std::string(b.at("next_cursor").as_string())}};
+  }
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].at("trade_id").as_string(), expected[i].trade_id);
+    EXPECT_EQ(to_json(got[i].at("price")), market::to_string(expected[i].price));
+    EXPECT_EQ(got[i].at("ts_event").as_string(), format_utc_time(expected[i].ts_event));
+  }
+
+  serve::Response csv = call("GET", "/api/tickscrawler/historical", "",
+                             {{"symbol", crypto()}, {"format", "csv"}, {"limit", "3"}});
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_TRUE(net::find_field(csv.headers, "X-Next-Cursor").has_value());
+  std::string first_line = csv.body.substr(0, csv.body.find('\n'));
+  EXPECT_EQ(first_line, "ts_event,price,size,aggressor_side,trade_id,ts_init");
+  std::string price;
+  market::append_fixed(price, expected[0].price, simulator_->universe()[0].price_precision);
+  EXPECT_NE(csv.body.find("," + price + ","), std::string::npos) << csv.body;
+}
+
+TEST_F(TickscrawlerTest, MinuteBarsAreTheStoredTradesResampledAndPage) {
+  ASSERT_EQ(
+      call("POST", "/api/tickscrawler/crawl",
+           crawl_body(crypto(), "2024-06-01T00:00:00Z", "2024-06-01T03:00:00Z", R"(,"wait":true)"))
+          .status,
+      200);
+  storage::TickQuery all;
+  all.id = {crypto(), "simulator"};
+  auto ticks = store_->ticks().ticks(all);
+  ASSERT_TRUE(ticks.is_ok());
+  auto expected = market::resample(*ticks, *market::Interval::parse("1m"));
+  std::vector<json::object> got;
+  serve::Fields q{{"symbol", crypto()}, {"interval", "1m"}, {"limit", "50"}};
+  for (int page = 0; page < 100; ++page) {
+    json::object b = body(call("GET", "/api/tickscrawler/historical", "", q));
+    EXPECT_EQ(b.at("bars_from").as_string(), "trades");
+    for (const auto& bar : b.at("bars").as_array()) got.push_back(bar.as_object());
+    if (b.at("next_cursor").is_null()) break;
+    q = {{"symbol", crypto()},
+         {"interval", "1m"},
+         {"limit", "50"},
+         {"cursor", std::string(b.at("next_cursor").as_string())}};
+  }
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].at("open_time").as_string(), format_utc_time(expected[i].open_time));
+    EXPECT_EQ(to_json(got[i].at("high")), market::to_string(expected[i].high));
+    EXPECT_EQ(to_json(got[i].at("volume")), market::to_string(expected[i].volume));
+    EXPECT_EQ(got[i].at("trade_count").as_int64(), expected[i].trade_count);
+  }
+}
+
+TEST_F(TickscrawlerTest, CrawlOfBarsStoresThemAndHistoryServesThem) {
+  serve::Response r = call("POST", "/api/tickscrawler/crawl",
+                           crawl_body(equity(), "2024-05-20", "2024-05-25",
+                                      R"(,"kind":"bars","interval":"1h","wait":true)"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(body(r).at("result").as_object().at("bars_stored").as_int64(), 5 * 7);
+  json::object b = body(call(
+      "GET", "/api/tickscrawler/historical", "",
+      {{"symbol", equity()}, {"interval", "4h"}, {"start", "2024-05-20"}, {"end", "2024-05-25"}}));
+  EXPECT_EQ(b.at("bars_from").as_string(), "1h bars");
+  // The session, 14:30-21:00 UTC, touches three 4-hour bars a day.
+  EXPECT_EQ(b.at("bars").as_array().size(), 5u * 3);
+}
+
+TEST_F(TickscrawlerTest, BadInputGetsAClear4xxBeforeAnyJobExists) {
+  struct Case {
+    std::string body;
+    int status;
+  };
+  std::string sym = crypto();
+  for (const Case& c : std::vector<Case>{
+           {"", 400},
+           {"{", 400},
+           {"[]", 400},
+           {R"({"source":"simulator"})", 400},
+           {R"({"source":"simulator","symbols":[]})", 400},
+           {R"({"source":"simulator","symbols":["btc usdt"]})", 400},
+           {R"({"source":"simulator","symbols":[")" + sym + R"("],"extra":1})", 400},
+           {R"({"source":"nyse","symbols":[")" + sym + R"("]})", 404},
+           {R"({"source":"simulator","symbols":["NOPE"]})", 404},
+           {R"({"source":"binance","symbols":["BTCUSDT"]})", 501},
+           {crawl_body(sym, "soon", "2024-06-01"), 400},
+           {crawl_body(sym, "2024-06-02", "2024-06-01"), 400},
+           {crawl_body(sym, "2030-01-01", "2031-01-01"), 400},
+           {crawl_body(sym, "2024-06-01", "2024-06-02", R"(,"kind":"quotes")"), 400},
+           {crawl_body(sym, "2024-06-01", "2024-06-02", R"(,"kind":"bars")"), 400},
+           {crawl_body(sym, "2024-06-01", "2024-06-02", R"(,"kind":"bars","interval":"2m")"), 400},
+           {crawl_body(sym, "2024-06-01", "2024-06-02", R"(,"interval":"1m")"), 400},
+           {crawl_body(sym, "2024-06-01", "2024-06-02", R"(,"wait":"yes")"), 400},
+       }) {
+    serve::Response r = call("POST", "/api/tickscrawler/crawl", c.body);
+    EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+    EXPECT_FALSE(error_code(r).empty());
+  }
+  EXPECT_EQ(body(call("GET", "/api/tickscrawler/crawls")).at("count").as_int64(), 0);
+
+  for (const auto& [query, status] : std::vector<std::pair<serve::Fields, int>>{
+           {{}, 400},
+           {{{"symbol", "NOPE"}}, 404},
+           {{{"symbol", sym}, {"source", "nyse"}}, 404},
+           {{{"symbol", "lower"}}, 400},
+           {{{"symbol", sym}, {"format", "xml"}}, 400},
+           {{{"symbol", sym}, {"interval", "2m"}}, 400},
+           {{{"symbol", sym}, {"limit", "0"}}, 400},
+           {{{"symbol", sym}, {"limit", "100001"}}, 400},
+           {{{"symbol", sym}, {"start", "2024-06-02"}, {"end", "2024-06-01"}}, 400},
+           {{{"symbol", sym}, {"start", "June"}}, 400},
+           {{{"symbol", sym}, {"cursor", "zz"}}, 400},
+           {{{"symbol", sym}, {"cursor", "623a31"}}, 400},  // a bar cursor for trades
+       }) {
+    serve::Response r = call("GET", "/api/tickscrawler/historical", "", query);
+    EXPECT_EQ(r.status, status) << r.body;
+  }
+  EXPECT_EQ(call("DELETE", "/api/tickscrawler/crawls/not-a-uuid").status, 400);
+  EXPECT_EQ(call("DELETE", "/api/tickscrawler/crawls/" + new_uuid()).status, 404);
+}
+
+TEST_F(TickscrawlerTest, HistoryAcceptsTimesBefore1970AndAfter2100) {
+  serve::Response r = call(
+      "GET", "/api/tickscrawler/historical", "",
+      {{"symbol", equity()}, {"interval", "1d"}, {"start", "1900-01-01"}, {"end", "2150-01-01"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_GE(body(r).at("bars").as_array().size(), 25u);
+}
+
+TEST_F(TickscrawlerTest, AStoppedCrawlEndsStoppedWithItsPartialResultAndWritesNothingAfter) {
+  serve::Response r =
+      call("POST", "/api/tickscrawler/crawl", crawl_body(crypto(), "2022-01-01", "2024-06-01"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id(body(r).at("id").as_string());
+  storage::TickQuery all;
+  all.id = {crypto(), "simulator"};
+  ASSERT_TRUE(testing::wait_until([&] { return *store_->ticks().count_ticks(all) > 0; }));
+  serve::Response stop = call("DELETE", "/api/tickscrawler/crawls/" + id);
+  ASSERT_EQ(stop.status, 200) << stop.body;
+  std::string state(body(stop).at("state").as_string());
+  EXPECT_TRUE(state == "stopping" || state == "stopped") << state;
+  auto ended = runner_->wait(id, clock_.now() + std::chrono::hours(1));
+  ASSERT_TRUE(ended.is_ok());
+  EXPECT_EQ(ended->state, storage::JobState::kStopped);
+  json::object job = serve::to_json_object(*ended);
+  int64_t stored = job.at("result").as_object().at("ticks_stored").as_int64();
+  EXPECT_EQ(*store_->ticks().count_ticks(all), stored);
+  EXPECT_LT(job.at("progress").to_number<double>(), 1.0);
+  EXPECT_EQ(job.at("stop_reason").as_string(), "stopped by request");
+  EXPECT_EQ(call("DELETE", "/api/tickscrawler/crawls/" + id).status, 409);
+}
+
+class TickscrawlerTimeoutTest : public ServiceFixture {
+ protected:
+  static TickscrawlerOptions short_timeout() {
+    TickscrawlerOptions o;
+    o.timeout = std::chrono::seconds(30);
+    return o;
+  }
+  TickscrawlerTimeoutTest() : ServiceFixture(short_timeout()) {}
+};
+
+TEST_F(TickscrawlerTimeoutTest, ACrawlPastTheTimeoutEndsTimedOut) {
+  serve::Response r =
+      call("POST", "/api/tickscrawler/crawl", crawl_body(crypto(), "2022-01-01", "2024-06-01"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id(body(r).at("id").as_string());
+  ASSERT_TRUE(testing::wait_until([&] { return jobs_->get(id)->progress > 0; }));
+  clock_.advance(std::chrono::seconds(31));
+  auto ended = runner_->wait(id, clock_.now() + std::chrono::hours(1));
+  ASSERT_TRUE(ended.is_ok());
+  EXPECT_EQ(ended->state, storage::JobState::kTimedOut);
+  json::object job = serve::to_json_object(*ended);
+  EXPECT_NE(job.at("stop_reason").as_string().find("30 s"), std::string::npos);
+  EXPECT_GT(job.at("result").as_object().at("ticks_stored").as_int64(), 0);
+}
+
+}  // namespace
+}  // namespace tc::services
