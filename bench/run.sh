@@ -7,7 +7,11 @@
 #             one I/O thread, both access logs off): GET /health and a routed
 #             GET /api/screener/status; then the routed path at half its peak rate for p99.
 #
-#   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
+#   market    trades/s ingested through the real path beside a bare SQLite insert of the same
+#             rows into the same table, and 1 M stored trades served as 1-minute bars beside the
+#             same aggregation in SQL (bench/market_bench.cpp).
+#
+#   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3] [http|market|all]
 #
 # Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
 # so that both see the same conditions.
@@ -15,6 +19,7 @@ set -euo pipefail
 
 duration="${1:-5}"
 rounds="${2:-3}"
+only="${3:-all}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
@@ -30,7 +35,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build --target tradecluster > /dev/null
+cmake --build build --target tradecluster market_bench > /dev/null
+
+if [ "$only" = market ] || [ "$only" = all ]; then
+  echo "market: median of $rounds rounds"
+  ./build/bench/market_bench 1000000 "$rounds"
+  [ "$only" = market ] && exit 0
+fi
 
 work="$(mktemp -d)"
 pids=()
