@@ -371,7 +371,8 @@ bool MarketSimulator::generate_trades(const Profile& p, size_t index, int64_t da
   const double slope = (d.close_log - d.open_log - walk_end) / static_cast<double>(n - 1);
   double log_price = d.open_log;
   SimTrade trade;
-  int64_t previous_units = 0;
+  // The first trade's side compares it with the open.
+  int64_t previous_units = static_cast<int64_t>(std::exp(d.open_log) * p.price_units + 0.5);
   const double spacing = static_cast<double>(session_length) / static_cast<double>(n);
   for (int64_t i = 0; i < n; ++i) {
     if (i > 0) log_price += slope + step_sd * fast_normal(path.next());
