@@ -421,7 +421,7 @@ TradeTick MarketSimulator::to_tick(size_t index, const SimTrade& t) const {
   return tick;
 }
 
-Status MarketSimulator::fetch_trades(const std::string& symbol, TimeSpan span,
+Status MarketSimulator::fetch_trades(const std::string& symbol, TimeSpan span, const FetchOptions&,
                                      const TradePageSink& sink) {
   size_t index = 0;
   TC_ASSIGN_OR_RETURN(index, find(symbol));
@@ -444,7 +444,7 @@ Status MarketSimulator::fetch_trades(const std::string& symbol, TimeSpan span,
 }
 
 Status MarketSimulator::fetch_bars(const std::string& symbol, Interval interval, TimeSpan span,
-                                   const BarPageSink& sink) {
+                                   const FetchOptions&, const BarPageSink& sink) {
   size_t index = 0;
   TC_ASSIGN_OR_RETURN(index, find(symbol));
   int64_t now = clock_.unix_nanos();

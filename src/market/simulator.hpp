@@ -38,9 +38,12 @@ class MarketSimulator final : public Source {
   std::string_view name() const override { return "simulator"; }
   SourceCapabilities capabilities() const override { return {true, true, true}; }
   Result<std::vector<Instrument>> instruments() override { return universe_; }
-  Status fetch_trades(const std::string& symbol, TimeSpan span, const TradePageSink& sink) override;
+  using Source::fetch_bars;
+  using Source::fetch_trades;
+  Status fetch_trades(const std::string& symbol, TimeSpan span, const FetchOptions& options,
+                      const TradePageSink& sink) override;
   Status fetch_bars(const std::string& symbol, Interval interval, TimeSpan span,
-                    const BarPageSink& sink) override;
+                    const FetchOptions& options, const BarPageSink& sink) override;
   Result<std::unique_ptr<LiveSubscription>> subscribe(std::vector<std::string> symbols,
                                                       TradeHandler on_trade) override;
 

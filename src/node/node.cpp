@@ -25,6 +25,7 @@
 #include "services/screener/screener_deployment.hpp"
 #include "services/tickscrawler/simulator_seed.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
+#include "sources/csv_source.hpp"
 #include "storage/memory_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -135,6 +136,12 @@ Status Node::start() {
                  seeded->instruments, seeded->bars_written, seeded->seconds);
     p.sources.add(std::move(simulator));
   }
+  std::error_code ec;
+  std::filesystem::create_directories(s.import_dir, ec);
+  if (ec)
+    spdlog::warn("event=import_dir_unavailable path={} why=\"{}\"", s.import_dir.string(),
+                 ec.message());
+  p.sources.add(std::make_unique<sources::CsvSource>(s.import_dir));
 
   cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
   TC_RETURN_IF_ERROR(p.nodes.add(cluster::NodeInfo{std::string(kNodeName),

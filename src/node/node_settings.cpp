@@ -47,6 +47,9 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   s.data_dir = path;
   TC_ASSIGN_OR_RETURN(path, source.get_string("TC_LOG_DIR", "logs"));
   s.log_dir = path;
+  TC_ASSIGN_OR_RETURN(
+      path, source.get_string("TICKSCRAWLER_IMPORT_DIR", (s.data_dir / "import").string()));
+  s.import_dir = path;
   TC_ASSIGN_OR_RETURN(s.log_level, source.get_string("TC_LOG_LEVEL", "info"));
   TC_ASSIGN_OR_RETURN(s.access_log_level, source.get_string("TC_ACCESS_LOG_LEVEL", "info"));
   TC_ASSIGN_OR_RETURN(s.log_max_size, source.get_bytes("TC_LOG_MAX_SIZE", s.log_max_size));

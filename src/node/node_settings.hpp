@@ -23,14 +23,16 @@ struct NodeSettings {
   uint16_t dashboard_port = 8265;            // TC_DASHBOARD_PORT
   std::filesystem::path data_dir = "data";   // TC_DATA_DIR
   std::filesystem::path log_dir = "logs";    // TC_LOG_DIR
-  std::string log_level = "info";            // TC_LOG_LEVEL
-  std::string access_log_level = "info";     // TC_ACCESS_LOG_LEVEL ("off": no access log)
-  int64_t log_max_size = 64LL << 20;         // TC_LOG_MAX_SIZE: rotate each log file past it
-  int log_max_files = 3;                     // TC_LOG_MAX_FILES: rotated files kept
-  double num_cpus = 1;                       // TC_NUM_CPUS, default: the machine's cores
-  int64_t memory_bytes = 0;                  // TC_MEMORY, default: the machine's memory
-  int64_t object_store_memory = 1LL << 30;   // TC_OBJECT_STORE_MEMORY: the node's cache
-  int io_threads = 1;                        // TC_IO_THREADS, default: the machine's cores
+  // TICKSCRAWLER_IMPORT_DIR: the csv source's files, default <data dir>/import.
+  std::filesystem::path import_dir = "data/import";
+  std::string log_level = "info";           // TC_LOG_LEVEL
+  std::string access_log_level = "info";    // TC_ACCESS_LOG_LEVEL ("off": no access log)
+  int64_t log_max_size = 64LL << 20;        // TC_LOG_MAX_SIZE: rotate each log file past it
+  int log_max_files = 3;                    // TC_LOG_MAX_FILES: rotated files kept
+  double num_cpus = 1;                      // TC_NUM_CPUS, default: the machine's cores
+  int64_t memory_bytes = 0;                 // TC_MEMORY, default: the machine's memory
+  int64_t object_store_memory = 1LL << 30;  // TC_OBJECT_STORE_MEMORY: the node's cache
+  int io_threads = 1;                       // TC_IO_THREADS, default: the machine's cores
   // TC_MAX_CONNECTIONS: open connections on the API port; beyond it new ones are closed at
   // once. Default: the process's file limit less kReservedFiles.
   int max_connections = 1024;

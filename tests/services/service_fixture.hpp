@@ -13,6 +13,7 @@
 #include "services/screener/screener_deployment.hpp"
 #include "services/tickscrawler/simulator_seed.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
+#include "sources/csv_source.hpp"
 #include "storage/memory_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "support/nodes.hpp"
@@ -38,6 +39,8 @@ class ServiceFixture : public ::testing::Test {
     simulator_ = simulator.get();
     EXPECT_TRUE(seed_daily_history(*simulator, *store_, clock_, kHistoryDays, 1).is_ok());
     sources_.add(std::move(simulator));
+    std::filesystem::create_directories(import_dir());
+    sources_.add(std::make_unique<sources::CsvSource>(import_dir()));
     jobs_ = std::make_unique<serve::JobRegistry>(store_->jobs(), bus_, clock_);
     runner_ = std::make_unique<serve::JobRunner>(*jobs_, bus_, clock_);
     ctx_ = std::make_unique<ServiceContext>(ServiceContext{clock_, *store_, cache_, bus_, sources_,
@@ -71,6 +74,7 @@ class ServiceFixture : public ::testing::Test {
   static std::string error_code(const serve::Response& r) {
     return std::string(body(r).at("error").as_object().at("code").as_string());
   }
+  std::filesystem::path import_dir() const { return dir_.path() / "import"; }
   std::string crypto() const { return simulator_->universe()[0].id.symbol; }
   std::string equity() const { return simulator_->universe()[1].id.symbol; }
 

@@ -1,6 +1,8 @@
 // The tickscrawler's API in-process: sources, instruments, crawls as jobs, and history.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "core/ids.hpp"
 #include "market/bar.hpp"
 #include "services/service_fixture.hpp"
@@ -24,10 +26,13 @@ TEST_F(TickscrawlerTest, SourcesSayWhatIsBuiltAndWhatEachCanDo) {
   ASSERT_EQ(sources.size(), 4u);
   for (const auto& v : sources) {
     const json::object& s = v.as_object();
-    bool simulator = s.at("name").as_string() == "simulator";
-    EXPECT_EQ(s.at("available").as_bool(), simulator) << s.at("name").as_string();
-    EXPECT_EQ(s.at("capabilities").as_object().at("trades").as_bool(), simulator);
-    EXPECT_EQ(s.at("instruments").as_int64(), simulator ? kUniverse : 0);
+    std::string name(s.at("name").as_string());
+    bool built = name == "simulator" || name == "csv";
+    EXPECT_EQ(s.at("available").as_bool(), built) << name;
+    EXPECT_EQ(s.at("capabilities").as_object().at("trades").as_bool(), built) << name;
+    EXPECT_EQ(s.at("capabilities").as_object().at("live").as_bool(), name == "simulator") << name;
+    EXPECT_EQ(s.at("capabilities").as_object().at("files").as_bool(), name == "csv") << name;
+    EXPECT_EQ(s.at("instruments").as_int64(), name == "simulator" ? kUniverse : 0) << name;
   }
 }
 
@@ -287,6 +292,63 @@ TEST_F(TickscrawlerTest, AStoppedCrawlEndsStoppedWithItsPartialResultAndWritesNo
   EXPECT_LT(job.at("progress").to_number<double>(), 1.0);
   EXPECT_EQ(job.at("stop_reason").as_string(), "stopped by request");
   EXPECT_EQ(call("DELETE", "/api/tickscrawler/crawls/" + id).status, 409);
+}
+
+TEST_F(TickscrawlerTest, CsvImportStoresAFilesTradesOnceAndHistoryServesThem) {
+  std::ofstream(import_dir() / "trades.csv") << "symbol,time,price,quantity,trade_id\n"
+                                                "ACME,2024-01-02T14:30:00.000000001Z,101.25,10,1\n"
+                                                "ACME,2024-01-02T14:30:01Z,101.5,5,2\n"
+                                                "WIDG,2024-01-02T14:30:00Z,0.00012345,1000.5,1\n";
+  std::string request = R"({"source":"csv","file":"trades.csv","wait":true})";
+  serve::Response r = call("POST", "/api/tickscrawler/crawl", request);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object job = body(r);
+  ASSERT_EQ(job.at("state").as_string(), "succeeded") << r.body;
+  EXPECT_EQ(job.at("result").as_object().at("ticks_stored").as_int64(), 3);
+  EXPECT_EQ(job.at("params").as_object().at("start"), json::value(nullptr));
+  json::object again = body(call("POST", "/api/tickscrawler/crawl", request));
+  EXPECT_EQ(again.at("result").as_object().at("duplicates_skipped").as_int64(), 3);
+
+  json::object widg = body(
+      call("GET", "/api/tickscrawler/historical", "", {{"source", "csv"}, {"symbol", "WIDG"}}));
+  ASSERT_EQ(widg.at("ticks").as_array().size(), 1u);
+  EXPECT_EQ(to_json(widg.at("ticks").as_array()[0].as_object().at("price")), "0.00012345");
+  serve::Response csv = call("GET", "/api/tickscrawler/historical", "",
+                             {{"source", "csv"}, {"symbol", "ACME"}, {"format", "csv"}});
+  EXPECT_NE(csv.body.find("2024-01-02T14:30:00.000000001Z,101.25,10,"), std::string::npos)
+      << csv.body;
+  json::object listed = body(call("GET", "/api/tickscrawler/instruments", "", {{"source", "csv"}}));
+  EXPECT_EQ(listed.at("total").as_int64(), 2);
+}
+
+TEST_F(TickscrawlerTest, CsvImportOfABadFileFailsNamingTheLineAndStoresNothing) {
+  std::ofstream(import_dir() / "bad.csv") << "time,price,size\n2024-01-02,1,1\n2024-01-03,-1,1\n";
+  serve::Response r = call("POST", "/api/tickscrawler/crawl",
+                           R"({"source":"csv","file":"bad.csv","symbols":["BAD"],"wait":true})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::object job = body(r);
+  EXPECT_EQ(job.at("state").as_string(), "failed");
+  EXPECT_NE(job.at("error").as_object().at("message").as_string().find("line 3"), std::string::npos)
+      << r.body;
+  storage::TickQuery q;
+  q.id = {"BAD", "csv"};
+  EXPECT_EQ(*store_->ticks().count_ticks(q), 0);
+}
+
+TEST_F(TickscrawlerTest, CsvImportRefusesBadPathsUpFront) {
+  std::ofstream(import_dir() / "one.csv") << "time,price,size\n2024-01-02,1,1\n";
+  for (const auto& [body_text, status] : std::vector<std::pair<std::string, int>>{
+           {R"({"source":"csv","file":"../t.db","symbols":["A"]})", 400},
+           {R"({"source":"csv","file":"/etc/passwd","symbols":["A"]})", 400},
+           {R"({"source":"csv","file":"nope.csv","symbols":["A"]})", 404},
+           {R"({"source":"csv","symbols":["A"]})", 400},
+           {R"({"source":"csv","file":"one.csv"})", 400},  // no symbol column, no symbols
+           {R"({"source":"simulator","file":"one.csv","symbols":["A"]})", 400},
+       }) {
+    serve::Response r = call("POST", "/api/tickscrawler/crawl", body_text);
+    EXPECT_EQ(r.status, status) << body_text << " -> " << r.body;
+  }
+  EXPECT_EQ(body(call("GET", "/api/tickscrawler/crawls")).at("count").as_int64(), 0);
 }
 
 class TickscrawlerTimeoutTest : public ServiceFixture {

@@ -27,8 +27,10 @@ struct CrawlRequest {
   enum class Kind { kTrades, kBars };
 
   std::string source;
-  std::vector<std::string> symbols;
-  market::TimeSpan span;  // [start, end); end no later than now
+  std::vector<std::string> symbols;   // empty: every symbol of the file (file sources)
+  std::string file;                   // for file sources: a path in their directory
+  std::optional<int64_t> start, end;  // as given
+  market::TimeSpan span;              // [start, end) with the source's defaults; end <= now
   Kind kind = Kind::kTrades;
   market::Interval interval{60};  // for bars
   bool wait = false;
@@ -36,16 +38,18 @@ struct CrawlRequest {
   json::object to_params() const;
 };
 
-// Reads and checks the body. Defaults: kind "trades", end now, start one hour (trades) or 30
-// days (bars) before end. invalid_argument naming the field for a malformed or inconsistent
+// Reads and checks the body. invalid_argument naming the field for a malformed or inconsistent
 // body.
-Result<CrawlRequest> read_crawl_request(const serve::Request& request, const Clock& clock);
+Result<CrawlRequest> read_crawl_request(const serve::Request& request);
 
-// Checks what the request names against this node: the source exists, is enabled and built,
-// can fetch the kind asked for, and lists every symbol. not_found, failed_precondition or
-// unimplemented naming what is wrong. Returns the source.
-Result<market::Source*> check_crawl(const CrawlRequest& crawl, storage::Store& store,
-                                    const market::SourceRegistry& sources);
+// Checks what the request names against this node — the source exists, is enabled and built,
+// can fetch the kind asked for, and lists every symbol (or, for a file source, the file is
+// there and holds that kind) — and sets the span. Defaults: kind "trades"; for a file source
+// the whole file, else end now and start one hour (trades) or 30 days (bars) before it.
+// not_found, invalid_argument, permission_denied, failed_precondition or unimplemented naming
+// what is wrong. Returns the source.
+Result<market::Source*> check_crawl(CrawlRequest& crawl, storage::Store& store,
+                                    const market::SourceRegistry& sources, const Clock& clock);
 
 // The crawl job's work; its result counts what was stored, skipped and refused, per symbol.
 serve::JobWork crawl_work(storage::Store& store, market::Source& source, CrawlRequest crawl);

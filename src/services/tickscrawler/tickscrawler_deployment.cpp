@@ -75,9 +75,9 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
 
  private:
   Response crawl(const Request& request) {
-    auto crawl = read_crawl_request(request, ctx_.clock);
+    auto crawl = read_crawl_request(request);
     if (!crawl) return error_response(crawl.status());
-    auto source = check_crawl(*crawl, ctx_.store, ctx_.sources);
+    auto source = check_crawl(*crawl, ctx_.store, ctx_.sources, ctx_.clock);
     if (!source) return error_response(source.status());
     serve::JobSpec spec;
     spec.kind = "crawl";
@@ -203,16 +203,17 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
       const market::Source* built = ctx_.sources.find(s.name);
       market::SourceCapabilities can = built ? built->capabilities() : market::SourceCapabilities{};
       auto count = ctx_.store.instruments().count_instruments(s.name);
-      items.push_back(json::object{
-          {"name", s.name},
-          {"kind", s.kind},
-          {"description", s.description},
-          {"config", config ? *config : json::object{}},
-          {"enabled", s.enabled},
-          {"available", built != nullptr},
-          {"capabilities",
-           json::object{{"trades", can.trades}, {"bars", can.bars}, {"live", can.live}}},
-          {"instruments", count ? *count : 0}});
+      items.push_back(json::object{{"name", s.name},
+                                   {"kind", s.kind},
+                                   {"description", s.description},
+                                   {"config", config ? *config : json::object{}},
+                                   {"enabled", s.enabled},
+                                   {"available", built != nullptr},
+                                   {"capabilities", json::object{{"trades", can.trades},
+                                                                 {"bars", can.bars},
+                                                                 {"live", can.live},
+                                                                 {"files", can.files}}},
+                                   {"instruments", count ? *count : 0}});
     }
     return json_response(json::object{{"count", items.size()}, {"sources", std::move(items)}});
   }
