@@ -24,6 +24,7 @@
 #include "services/probe/probe_deployment.hpp"
 #include "services/screener/screener_deployment.hpp"
 #include "services/tickscrawler/simulator_seed.hpp"
+#include "services/tickscrawler/stream.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
 #include "sources/csv_source.hpp"
 #include "storage/memory_cache.hpp"
@@ -168,6 +169,9 @@ Status Node::start() {
   p.services = std::make_unique<services::ServiceContext>(
       services::ServiceContext{p.clock, *p.store, *p.cache, *p.bus, p.sources, *p.jobs, *p.runner,
                                *p.runtime, std::string(kNodeName), p.started_at});
+  auto resumed = services::resume_streams(*p.services);
+  if (!resumed) return resumed.status();
+  if (*resumed > 0) spdlog::info("event=streams_resumed count={}", *resumed);
   TC_RETURN_IF_ERROR(p.runtime->add(
       services::make_algorunner_deployment(*p.services, s.algorunner_options), s.algorunner));
   TC_RETURN_IF_ERROR(p.runtime->add(
@@ -294,7 +298,8 @@ Node::StopReport Node::stop_parts() {
     p.runtime->undeploy_all();
   }
   if (p.runner) {
-    int jobs_left = p.runner->stop(left());
+    // Streams stay running in the store: the next start resumes them.
+    int jobs_left = p.runner->stop(left(), {"stream"});
     if (jobs_left > 0) spdlog::warn("event=jobs_still_running count={}", jobs_left);
     report.stuck_handlers += jobs_left;
   }

@@ -63,6 +63,13 @@ Status JobRegistry::set_progress(const std::string& id, double progress) {
   return store_.transition(id, change).status();
 }
 
+Status JobRegistry::record_result(const std::string& id, const json::value& so_far) {
+  JobTransition change;
+  change.from = {JobState::kPending, JobState::kRunning, JobState::kStopping};
+  change.result = to_json(so_far);
+  return store_.transition(id, change).status();
+}
+
 Result<JobRecord> JobRegistry::begin_stop(const std::string& id, std::string_view code,
                                           const std::string& why) {
   JobTransition change;

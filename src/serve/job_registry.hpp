@@ -45,6 +45,8 @@ class JobRegistry {
   Status start(const std::string& id);
   // Records progress (clamped to 0..1) while the job is active.
   Status set_progress(const std::string& id, double progress);
+  // Stores `so_far` as the result of an active job (what a stream has done yet).
+  Status record_result(const std::string& id, const json::value& so_far);
   // pending | running -> stopping, with `why` as {"code": code, "message": why}. Returns the job;
   // failed_precondition when it is already stopping or has ended.
   Result<storage::JobRecord> begin_stop(const std::string& id, std::string_view code,

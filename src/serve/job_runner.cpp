@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace tc::serve {
 
 using storage::JobRecord;
@@ -13,10 +15,12 @@ struct JobContext::Shared {
   Duration timeout;
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> timed_out{false};
+  std::atomic<bool> detached{false};  // the node is stopping: leave the job for the next start
 };
 
 struct JobRunner::Entry {
   std::string id;
+  std::string kind;
   std::shared_ptr<JobContext::Shared> shared;
   std::unique_ptr<cluster::Subscription> stop_subscription;
 };
@@ -41,6 +45,13 @@ void JobContext::set_progress(double fraction) {
   (void)registry_.set_progress(id_, fraction);
 }
 
+void JobContext::report(const json::value& so_far, bool now) {
+  TimePoint t = clock_.now();
+  if (!now && last_report_ && t - *last_report_ < std::chrono::seconds(1)) return;
+  last_report_ = t;
+  (void)registry_.record_result(id_, so_far);
+}
+
 JobRunner::JobRunner(JobRegistry& registry, cluster::Bus& bus, const Clock& clock)
     : registry_(registry),
       bus_(bus),
@@ -56,36 +67,67 @@ Result<JobRecord> JobRunner::submit(JobSpec spec, JobWork work) {
   }
   auto job = registry_.create(spec.kind, spec.service, spec.params, spec.owner, spec.max_active);
   if (!job) return job.status();
-  auto entry = std::make_shared<Entry>();
-  entry->id = job->id;
-  entry->shared = std::make_shared<JobContext::Shared>();
-  entry->shared->timeout = spec.timeout;
-  entry->shared->deadline = clock_.now() + spec.timeout;
-  // Listening before anyone can know the id, so no stop request is missed.
-  auto shared = entry->shared;
-  auto sub = bus_.subscribe(JobRegistry::stop_subject(job->id), "",
-                            [this, shared](const cluster::Message& m) {
-                              shared->stop_requested = true;
-                              if (!m.reply_to.empty()) (void)bus_.publish(m.reply_to, "stopping");
-                            });
-  if (!sub) {
-    (void)registry_.end(job->id, JobState::kFailed, nullptr, sub.status());
-    return sub.status();
+  auto entry = attach(job->id, spec.kind, spec.timeout);
+  if (!entry) {
+    (void)registry_.end(job->id, JobState::kFailed, nullptr, entry.status());
+    return entry.status();
   }
-  entry->stop_subscription = std::move(sub).value();
-  {
-    std::lock_guard lock(mu_);
-    entries_[job->id] = entry;
-  }
-  pool_.post([this, entry, work = std::move(work)]() mutable { run(entry, std::move(work)); });
+  pool_.post([this, entry = *entry, work = std::move(work)]() mutable {
+    run(entry, std::move(work), false);
+  });
   return job;
 }
 
-void JobRunner::run(const std::shared_ptr<Entry>& entry, JobWork work) {
+Status JobRunner::resume(const JobRecord& job, Duration timeout, JobWork work) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return unavailable("the node is stopping: no jobs resume");
+  }
+  if (job.state == JobState::kStopping) {
+    return registry_.end(job.id, JobState::kStopped, nullptr);
+  }
+  auto entry = attach(job.id, job.kind, timeout);
+  if (!entry) return entry.status();
+  pool_.post([this, entry = *entry, work = std::move(work)]() mutable {
+    run(entry, std::move(work), true);
+  });
+  return Status::ok();
+}
+
+Result<std::shared_ptr<JobRunner::Entry>> JobRunner::attach(const std::string& id,
+                                                            const std::string& kind,
+                                                            Duration timeout) {
+  auto entry = std::make_shared<Entry>();
+  entry->id = id;
+  entry->kind = kind;
+  entry->shared = std::make_shared<JobContext::Shared>();
+  entry->shared->timeout = timeout;
+  entry->shared->deadline = clock_.now() + timeout;
+  // Listening before anyone can know the id, so no stop request is missed.
+  auto shared = entry->shared;
+  auto sub =
+      bus_.subscribe(JobRegistry::stop_subject(id), "", [this, shared](const cluster::Message& m) {
+        shared->stop_requested = true;
+        if (!m.reply_to.empty()) (void)bus_.publish(m.reply_to, "stopping");
+      });
+  if (!sub) return sub.status();
+  entry->stop_subscription = std::move(sub).value();
+  std::lock_guard lock(mu_);
+  entries_[id] = entry;
+  return entry;
+}
+
+void JobRunner::run(const std::shared_ptr<Entry>& entry, JobWork work, bool resumed) {
   JobContext ctx(entry->id, entry->shared, registry_, clock_);
   Result<json::value> outcome = cancelled("the job was stopped before it started");
-  // A stop may have come while the job was pending; then its work never starts.
-  if (registry_.start(entry->id).is_ok() && !ctx.should_stop()) {
+  // A stop may have come while the job was pending; then its work never starts. A resumed job
+  // may still be running in the store.
+  bool started = registry_.start(entry->id).is_ok();
+  if (!started && resumed) {
+    auto current = registry_.get(entry->id);
+    started = current && current->state == JobState::kRunning;
+  }
+  if (started && !ctx.should_stop()) {
     try {
       outcome = work(ctx);
     } catch (const std::exception& e) {
@@ -93,6 +135,14 @@ void JobRunner::run(const std::shared_ptr<Entry>& entry, JobWork work) {
     }
   }
   Status ended;
+  if (entry->shared->detached) {
+    // Left running in the store for the next start to resume.
+    entry->stop_subscription.reset();
+    std::lock_guard lock(mu_);
+    entries_.erase(entry->id);
+    ended_.notify_all();
+    return;
+  }
   auto current = registry_.get(entry->id);
   bool stopping = current && current->state == JobState::kStopping;
   if (stopping || entry->shared->stop_requested || entry->shared->timed_out) {
@@ -134,7 +184,7 @@ Result<int> JobRunner::fail_interrupted(const std::string& node,
   return registry_.fail_jobs_of_node(node, unavailable("interrupted by a restart"), kinds);
 }
 
-int JobRunner::stop(Duration timeout) {
+int JobRunner::stop(Duration timeout, const std::vector<std::string>& resumable_kinds) {
   std::vector<std::shared_ptr<Entry>> running_now;
   {
     std::lock_guard lock(mu_);
@@ -142,11 +192,13 @@ int JobRunner::stop(Duration timeout) {
     for (const auto& [id, entry] : entries_) running_now.push_back(entry);
   }
   for (const auto& entry : running_now) {
-    if (registry_.begin_stop(entry->id, "stopped", "the node is stopping").is_ok()) {
-      entry->shared->stop_requested = true;
+    if (std::find(resumable_kinds.begin(), resumable_kinds.end(), entry->kind) !=
+        resumable_kinds.end()) {
+      entry->shared->detached = true;
     } else {
-      entry->shared->stop_requested = true;
+      (void)registry_.begin_stop(entry->id, "stopped", "the node is stopping");
     }
+    entry->shared->stop_requested = true;
   }
   std::unique_lock lock(mu_);
   ended_.wait_for(lock, timeout, [this] { return entries_.empty(); });

@@ -49,6 +49,9 @@ class JobContext {
   bool should_stop();
   // Reports progress in 0..1; stored at most every 250 ms and whenever it reaches 1.
   void set_progress(double fraction);
+  // Stores what the job has done so far as its result while it runs (a stream's counts), at
+  // most once a second unless `now`.
+  void report(const json::value& so_far, bool now = false);
 
  private:
   friend class JobRunner;
@@ -62,6 +65,7 @@ class JobContext {
   JobRegistry& registry_;
   const Clock& clock_;
   std::optional<TimePoint> last_progress_;
+  std::optional<TimePoint> last_report_;
 };
 
 // The work of a job: its result (partial when stopped), or the error it fails with.
@@ -79,20 +83,28 @@ class JobRunner {
   // resource_exhausted when spec.max_active jobs of its kind are active; unavailable once the
   // runner is stopping.
   Result<storage::JobRecord> submit(JobSpec spec, JobWork work);
+  // Takes up again a job this node left active (a stream after a restart): runs `work` for it
+  // under its existing id. A job left stopping is ended as stopped instead, and `work` is not
+  // run. unavailable once the runner is stopping.
+  Status resume(const storage::JobRecord& job, Duration timeout, JobWork work);
   // The job once it has ended, or as it stands at `deadline`.
   Result<storage::JobRecord> wait(const std::string& id, TimePoint deadline);
   // Ends the active jobs of `kinds` owned by `node` — left by a process that died — as failed
   // with "interrupted by a restart". Returns how many.
   Result<int> fail_interrupted(const std::string& node, const std::vector<std::string>& kinds);
   // Refuses new jobs, asks every running job to stop, and waits up to `timeout` for them to
-  // end. Returns how many jobs were still running. Idempotent.
-  int stop(Duration timeout);
+  // end. Jobs of `resumable_kinds` (streams) stop their work but stay running in the store, so
+  // that the next start resumes them. Returns how many jobs were still running. Idempotent.
+  int stop(Duration timeout, const std::vector<std::string>& resumable_kinds = {});
   // Jobs whose work is running in this process.
   int running() const;
 
  private:
   struct Entry;
-  void run(const std::shared_ptr<Entry>& entry, JobWork work);
+  // Registers `id` as running here, listening on its stop subject.
+  Result<std::shared_ptr<Entry>> attach(const std::string& id, const std::string& kind,
+                                        Duration timeout);
+  void run(const std::shared_ptr<Entry>& entry, JobWork work, bool resumed);
 
   JobRegistry& registry_;
   cluster::Bus& bus_;

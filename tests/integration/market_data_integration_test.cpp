@@ -8,6 +8,8 @@
 #include <map>
 
 #include "core/json.hpp"
+#include "core/time_parse.hpp"
+#include "market/simulator.hpp"
 #include "support/node_process.hpp"
 
 namespace tc {
@@ -183,6 +185,65 @@ TEST(MarketDataTest, ACrawlADeadProcessLeftRunningIsFailedAtTheNextStart) {
   json::object job = body_of(node.request("GET", "/api/tickscrawler/crawls/" + id));
   EXPECT_EQ(job.at("state").as_string(), "failed");
   EXPECT_EQ(job.at("error").as_object().at("message").as_string(), "interrupted by a restart");
+}
+
+TEST(MarketDataTest, AStreamKilledWithItsProcessResumesAndTheStoreIsComplete) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  // Both crypto pairs trade around the clock; the first pair of the universe trades often.
+  SystemClock wall;
+  market::MarketSimulator sim({42, 13}, wall);
+  std::vector<std::string> pairs;
+  for (const auto& i : sim.universe()) {
+    if (i.asset_class == market::AssetClass::kCrypto) pairs.push_back(i.id.symbol);
+  }
+  ASSERT_EQ(pairs.size(), 2u);
+  auto r = node.request(
+      "POST", "/api/tickscrawler/stream",
+      R"({"source":"simulator","symbols":[")" + pairs[0] + R"(",")" + pairs[1] + R"("]})");
+  ASSERT_EQ(r->status, 202) << r->body;
+  std::string id(body_of(r).at("id").as_string());
+  auto stored = [&](const std::string& symbol) {
+    return body_of(
+               node.request("GET", "/api/tickscrawler/historical?limit=100000&symbol=" + symbol))
+        .at("ticks")
+        .as_array();
+  };
+  ASSERT_TRUE(wait_until([&] { return !stored(pairs[0]).empty(); }, std::chrono::seconds(60)));
+
+  node.signal(SIGKILL);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(10)));
+  int64_t restarted = wall.unix_nanos();
+  ASSERT_TRUE(node.start()) << node.output();
+  EXPECT_NE(node.output().find("event=streams_resumed count=1"), std::string::npos);
+  auto newest = [&] {
+    auto ticks = stored(pairs[0]);
+    return ticks.empty() ? int64_t{0}
+                         : *parse_utc_time(ticks.back().as_object().at("ts_event").as_string());
+  };
+  // The resumed stream goes on taking live trades.
+  ASSERT_TRUE(wait_until([&] { return newest() > restarted; }, std::chrono::seconds(60)));
+  json::object job = body_of(node.request("GET", "/api/tickscrawler/streams/" + id));
+  EXPECT_EQ(job.at("state").as_string(), "running");
+  int64_t started = *parse_utc_time(job.at("started_at").as_string());
+  for (const std::string& symbol : pairs) {
+    auto have = stored(symbol);
+    int64_t until = have.empty()
+                        ? started
+                        : *parse_utc_time(have.back().as_object().at("ts_event").as_string()) + 1;
+    std::vector<std::string> expected;
+    ASSERT_TRUE(sim.fetch_trades(symbol, {started, until},
+                                 [&](std::span<const market::TradeTick> page) {
+                                   for (const auto& t : page) expected.push_back(t.trade_id);
+                                   return true;
+                                 })
+                    .is_ok());
+    std::vector<std::string> got;
+    for (const auto& t : have) got.emplace_back(t.as_object().at("trade_id").as_string());
+    EXPECT_EQ(got, expected) << symbol;  // every trade since the stream began, once
+  }
+  auto stop = node.request("DELETE", "/api/tickscrawler/stream/" + id);
+  EXPECT_EQ(stop->status, 200) << stop->body;
 }
 
 TEST(MarketDataTest, BadInputsGet4xxJson) {

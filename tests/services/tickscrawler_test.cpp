@@ -6,6 +6,7 @@
 #include "core/ids.hpp"
 #include "market/bar.hpp"
 #include "services/service_fixture.hpp"
+#include "services/tickscrawler/stream.hpp"
 #include "support/wait.hpp"
 
 namespace tc::services {
@@ -374,6 +375,146 @@ TEST_F(TickscrawlerTimeoutTest, ACrawlPastTheTimeoutEndsTimedOut) {
   json::object job = serve::to_json_object(*ended);
   EXPECT_NE(job.at("stop_reason").as_string().find("30 s"), std::string::npos);
   EXPECT_GT(job.at("result").as_object().at("ticks_stored").as_int64(), 0);
+}
+
+}  // namespace
+}  // namespace tc::services
+
+namespace tc::services {
+namespace {
+
+using StreamTest = ServiceFixture;
+
+std::vector<market::TradeTick> simulated(market::MarketSimulator& sim, const std::string& symbol,
+                                         int64_t start, int64_t end) {
+  std::vector<market::TradeTick> out;
+  EXPECT_TRUE(sim.fetch_trades(symbol, {start, end},
+                               [&](std::span<const market::TradeTick> page) {
+                                 out.insert(out.end(), page.begin(), page.end());
+                                 return true;
+                               })
+                  .is_ok());
+  return out;
+}
+
+TEST_F(StreamTest, AStreamStoresPublishesAndCachesLiveTradesUntilStopped) {
+  std::mutex mu;
+  std::vector<std::string> published;
+  auto sub =
+      bus_.subscribe(trades_subject("simulator", crypto()), "", [&](const cluster::Message& m) {
+        std::lock_guard lock(mu);
+        published.push_back(m.data);
+      });
+  ASSERT_TRUE(sub.is_ok());
+  int64_t from = clock_.unix_nanos();
+  serve::Response r = call("POST", "/api/tickscrawler/stream",
+                           R"({"source":"simulator","symbols":[")" + crypto() + R"("]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id(body(r).at("id").as_string());
+  EXPECT_EQ(net::find_field(r.headers, "Location").value_or(""), "/api/tickscrawler/streams/" + id);
+  ASSERT_TRUE(
+      testing::wait_until([&] { return jobs_->get(id)->state == storage::JobState::kRunning; }));
+  clock_.advance(std::chrono::minutes(10));  // ten minutes of the simulated market happen
+  int64_t until = clock_.unix_nanos();
+  auto expected = simulated(*simulator_, crypto(), from, until);
+  ASSERT_FALSE(expected.empty());
+  storage::TickQuery q;
+  q.id = {crypto(), "simulator"};
+  ASSERT_TRUE(testing::wait_until(
+      [&] { return *store_->ticks().count_ticks(q) == static_cast<int64_t>(expected.size()); }));
+  EXPECT_EQ(*store_->ticks().ticks(q), expected);
+  ASSERT_TRUE(testing::wait_until([&] {
+    std::lock_guard lock(mu);
+    return published.size() == expected.size();
+  }));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(published.back(), trade_event_json(expected.back()));
+  }
+  EXPECT_EQ(cache_.get(latest_trade_key("simulator", crypto())).value_or(""),
+            trade_event_json(expected.back()));
+
+  serve::Response stop = call("DELETE", "/api/tickscrawler/stream/" + id);
+  ASSERT_EQ(stop.status, 200) << stop.body;
+  auto ended = runner_->wait(id, clock_.now() + std::chrono::hours(1));
+  ASSERT_EQ(ended->state, storage::JobState::kStopped);
+  json::object job = serve::to_json_object(*ended);
+  EXPECT_EQ(job.at("result").as_object().at("ticks_stored").as_int64(),
+            static_cast<int64_t>(expected.size()));
+  // Nothing is stored after the stop, however much more happens.
+  clock_.advance(std::chrono::minutes(10));
+  EXPECT_EQ(*store_->ticks().count_ticks(q), static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(body(call("GET", "/api/tickscrawler/streams/" + id)).at("state").as_string(),
+            "stopped");
+}
+
+TEST_F(StreamTest, AStreamADeadProcessLeftRunningResumesWithNothingLostOrDoubled) {
+  // What a killed process leaves: a running stream job and some of its trades.
+  int64_t started = clock_.unix_nanos() - 3600'000'000'000LL;
+  auto job =
+      jobs_->create("stream", "tickscrawler", StreamRequest{"simulator", {crypto()}, 1}.to_params(),
+                    {"tickscrawler#dead", "head"}, 10);
+  ASSERT_TRUE(job.is_ok());
+  ASSERT_TRUE(jobs_->start(job->id).is_ok());
+  auto all_before = simulated(*simulator_, crypto(), started, clock_.unix_nanos());
+  ASSERT_GT(all_before.size(), 20u);
+  std::vector<market::TradeTick> half(all_before.begin(),
+                                      all_before.begin() + all_before.size() / 2);
+  ASSERT_TRUE(store_->ticks().write_ticks(half).is_ok());
+  storage::JobTransition started_at;
+  started_at.from = {storage::JobState::kRunning};
+  started_at.started_at = started;
+  ASSERT_TRUE(store_->jobs().transition(job->id, started_at).is_ok());
+
+  auto resumed = resume_streams(*ctx_);
+  ASSERT_TRUE(resumed.is_ok()) << resumed.status().to_string();
+  EXPECT_EQ(*resumed, 1);
+  clock_.advance(std::chrono::minutes(5));
+  auto expected = simulated(*simulator_, crypto(), started, clock_.unix_nanos());
+  storage::TickQuery q;
+  q.id = {crypto(), "simulator"};
+  ASSERT_TRUE(testing::wait_until(
+      [&] { return *store_->ticks().count_ticks(q) == static_cast<int64_t>(expected.size()); }));
+  auto stored = *store_->ticks().ticks(q);
+  EXPECT_EQ(stored, expected);  // every id once, none missing
+  EXPECT_EQ(jobs_->get(job->id)->state, storage::JobState::kRunning);
+  ASSERT_EQ(call("DELETE", "/api/tickscrawler/stream/" + job->id).status, 200);
+  EXPECT_EQ(runner_->wait(job->id, clock_.now() + std::chrono::hours(1))->state,
+            storage::JobState::kStopped);
+}
+
+TEST_F(StreamTest, StreamRequestsAreCheckedBeforeAnyJobExists) {
+  for (const auto& [body_text, status] : std::vector<std::pair<std::string, int>>{
+           {R"({"source":"simulator"})", 400},
+           {R"({"source":"simulator","symbols":["bad sym"]})", 400},
+           {R"({"source":"simulator","symbols":["NOPE"]})", 404},
+           {R"({"source":"nyse","symbols":["A"]})", 404},
+           {R"({"source":"binance","symbols":["BTCUSDT"]})", 501},
+           {R"({"source":"csv","symbols":["A"]})", 409},
+           {R"({"source":"simulator","symbols":["A"],"speed":-1})", 400},
+       }) {
+    serve::Response r = call("POST", "/api/tickscrawler/stream", body_text);
+    EXPECT_EQ(r.status, status) << body_text << " -> " << r.body;
+  }
+  EXPECT_EQ(body(call("GET", "/api/tickscrawler/streams")).at("count").as_int64(), 0);
+}
+
+class StreamLimitTest : public ServiceFixture {
+ protected:
+  static TickscrawlerOptions one_stream() {
+    TickscrawlerOptions o;
+    o.max_streams = 1;
+    return o;
+  }
+  StreamLimitTest() : ServiceFixture(one_stream()) {}
+};
+
+TEST_F(StreamLimitTest, TheStreamLimitHolds) {
+  std::string body_text = R"({"source":"simulator","symbols":[")" + crypto() + R"("]})";
+  serve::Response first = call("POST", "/api/tickscrawler/stream", body_text);
+  ASSERT_EQ(first.status, 202);
+  serve::Response second = call("POST", "/api/tickscrawler/stream", body_text);
+  EXPECT_EQ(second.status, 429) << second.body;
 }
 
 }  // namespace

@@ -212,6 +212,18 @@ TEST_P(TickStoreConformanceTest, CursorPagesThroughTradesOfTheSameTime) {
   EXPECT_EQ(paged.size(), 25u);
 }
 
+TEST_P(TickStoreConformanceTest, LatestTickIsTheLastInTimeOrder) {
+  EXPECT_FALSE(store_->ticks().latest_tick({"LAST", "test"})->has_value());
+  std::vector<market::TradeTick> ticks{
+      make_tick("LAST", 5 * kSecond, "1", "1", "a"), make_tick("LAST", 9 * kSecond, "2", "1", "b"),
+      make_tick("LAST", 9 * kSecond, "3", "1", "c"), make_tick("LAST", 7 * kSecond, "4", "1", "d"),
+      make_tick("OTHER", 99 * kSecond, "5", "1", "e")};
+  ASSERT_TRUE(store_->ticks().write_ticks(ticks).is_ok());
+  auto latest = store_->ticks().latest_tick({"LAST", "test"});
+  ASSERT_TRUE(latest.is_ok() && latest->has_value());
+  EXPECT_EQ(**latest, ticks[2]);
+}
+
 TEST_P(TickStoreConformanceTest, ScanStopsWhenTheVisitorSaysSo) {
   std::vector<market::TradeTick> ticks;
   for (int i = 0; i < 10; ++i) ticks.push_back(make_tick("SCAN", i, "1", "1", std::to_string(i)));

@@ -7,6 +7,7 @@
 #include "services/common/handler_support.hpp"
 #include "services/tickscrawler/crawl.hpp"
 #include "services/tickscrawler/history.hpp"
+#include "services/tickscrawler/stream.hpp"
 
 namespace tc::services {
 namespace {
@@ -18,6 +19,7 @@ using serve::Response;
 
 constexpr std::string_view kService = "tickscrawler";
 constexpr std::string_view kCrawlsPath = "/api/tickscrawler/crawls/";
+constexpr std::string_view kStreamsPath = "/api/tickscrawler/streams/";
 
 enum Route {
   kCrawl = 1,
@@ -31,6 +33,7 @@ enum Route {
   kCrawls,
   kGetCrawl,
   kStopCrawl,
+  kGetStream,
 };
 
 class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
@@ -69,6 +72,8 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
         return get_job(ctx_, "crawl", request);
       case kStopCrawl:
         return stop_crawl(request);
+      case kGetStream:
+        return get_job(ctx_, "stream", request);
     }
     return error_response(internal_error("unknown route"));
   }
@@ -100,21 +105,21 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
   }
 
   Response stream(const Request& request) {
-    auto body = read_json_object(request);
-    if (!body) return error_response(body.status());
-    ObjectReader r(*body, "body");
-    auto source = r.required_string("source", 64);
-    auto symbols = r.optional_string_array("symbols", 100, 32);
-    r.optional_number("speed", 0.01, 10000);  // replay speed: checked now, used by replay
-    Status s = r.finish();
-    if (s.is_ok() && (!symbols || symbols->empty())) {
-      s = invalid_argument("body: field 'symbols' must list at least one symbol");
-    }
-    for (size_t i = 0; s.is_ok() && symbols && i < symbols->size(); ++i) {
-      s = market::check_symbol((*symbols)[i]);
-    }
-    if (!s.is_ok()) return error_response(s);
-    return not_built("live streaming");
+    auto stream = read_stream_request(request);
+    if (!stream) return error_response(stream.status());
+    auto source = check_stream(*stream, ctx_.store, ctx_.sources);
+    if (!source) return error_response(source.status());
+    serve::JobSpec spec;
+    spec.kind = "stream";
+    spec.service = std::string(kService);
+    spec.params = stream->to_params();
+    spec.owner = {info_.replica_id, ctx_.node};
+    spec.max_active = options_.max_streams;
+    spec.timeout = kStreamTimeLimit;
+    auto job = ctx_.runner.submit(std::move(spec), stream_work({ctx_.store, ctx_.cache, ctx_.bus},
+                                                               **source, std::move(*stream), 0));
+    if (!job) return error_response(job.status());
+    return job_accepted(ctx_, *job, false, request.deadline, kStreamsPath);
   }
 
   Response stop_stream(const Request& request) {
@@ -231,10 +236,12 @@ serve::DeploymentSpec make_tickscrawler_deployment(const ServiceContext& ctx,
           {"GET", "/api/tickscrawler/instruments", kInstruments, true,
            "List a source's instruments"},
           {"GET", "/api/tickscrawler/status", kStatus, false, "Service status"},
-          {"POST", "/api/tickscrawler/stream", kStream, true, "Start streaming"},
+          {"POST", "/api/tickscrawler/stream", kStream, true,
+           "Start a stream of live trades (a job)"},
           {"DELETE", "/api/tickscrawler/stream/{id}", kStopStream, true, "Stop a stream"},
           {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical trades or bars"},
           {"GET", "/api/tickscrawler/streams", kStreams, true, "List streams"},
+          {"GET", "/api/tickscrawler/streams/{id}", kGetStream, true, "One stream"},
           {"GET", "/api/tickscrawler/crawls", kCrawls, true, "List crawls"},
           {"GET", "/api/tickscrawler/crawls/{id}", kGetCrawl, true, "One crawl"},
           {"DELETE", "/api/tickscrawler/crawls/{id}", kStopCrawl, true, "Stop a crawl"},

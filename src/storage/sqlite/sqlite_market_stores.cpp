@@ -210,6 +210,22 @@ Result<int64_t> SqliteTickStore::count_ticks(const TickQuery& q) {
   return s->column_int(0);
 }
 
+Result<std::optional<TradeTick>> SqliteTickStore::latest_tick(const InstrumentId& id) {
+  std::lock_guard lock(reader_.mu);
+  auto s = reader_.db->prepare("SELECT " + std::string(kTickColumns) +
+                               " FROM tickscrawler_ticks WHERE source = ? AND symbol = ? "
+                               "ORDER BY ts_event DESC, trade_id DESC LIMIT 1");
+  if (!s) return s.status();
+  s->bind(1, id.source).bind(2, id.symbol);
+  auto row = s->step();
+  if (!row) return row.status();
+  if (!*row) return std::optional<TradeTick>();
+  TradeTick t;
+  t.instrument_id = id;
+  read_tick(*s, t);
+  return std::optional<TradeTick>(std::move(t));
+}
+
 Result<WriteCounts> SqliteBarStore::write_bars(std::span<const Bar> bars) {
   WriteCounts counts;
   if (bars.empty()) return counts;

@@ -1,0 +1,293 @@
+#include "services/tickscrawler/stream.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <unordered_set>
+
+#include "core/json_writer.hpp"
+#include "core/time_parse.hpp"
+#include "market/tick_validator.hpp"
+#include "services/common/handler_support.hpp"
+
+namespace tc::services {
+namespace {
+
+constexpr size_t kMaxSymbols = 100;
+constexpr size_t kBatch = 1000;
+constexpr auto kFlushEvery = std::chrono::milliseconds(200);
+// Ids remembered per symbol to publish each trade once, however often a source re-sends it.
+constexpr size_t kRecentIds = 50000;
+
+// Where the feed's thread hands trades to the stream's.
+class Inbox {
+ public:
+  void push(const market::TradeTick& t) {
+    std::lock_guard lock(mu_);
+    ticks_.push_back(t);
+    if (ticks_.size() >= kBatch) cv_.notify_one();
+  }
+  std::vector<market::TradeTick> take(std::chrono::milliseconds wait) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, wait, [&] { return ticks_.size() >= kBatch; });
+    std::vector<market::TradeTick> out;
+    out.swap(ticks_);
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<market::TradeTick> ticks_;
+};
+
+class Stream {
+ public:
+  Stream(StreamOutputs out, market::Source& source, StreamRequest request, int64_t resume_from)
+      : out_(out),
+        source_(source),
+        request_(std::move(request)),
+        resume_from_(resume_from),
+        validator_({request_.symbols.begin(), request_.symbols.end()}) {}
+
+  Result<json::value> run(serve::JobContext& ctx) {
+    auto inbox = std::make_shared<Inbox>();
+    auto sub = source_.subscribe(request_.symbols,
+                                 [inbox](const market::TradeTick& t) { inbox->push(t); });
+    if (!sub) return sub.status();
+    if (resume_from_ != 0) TC_RETURN_IF_ERROR(fill_gap(ctx));
+    while (!ctx.should_stop()) {
+      std::vector<market::TradeTick> batch = inbox->take(kFlushEvery);
+      if (ctx.should_stop()) break;  // nothing is stored after a stop
+      TC_RETURN_IF_ERROR(take_in(batch));
+      ctx.report(summary());
+    }
+    sub->reset();
+    return summary();
+  }
+
+ private:
+  // The history a resumed stream missed: from its newest stored trade (or its start) to now.
+  Status fill_gap(serve::JobContext& ctx) {
+    for (const std::string& symbol : request_.symbols) {
+      auto latest = out_.store.ticks().latest_tick({symbol, request_.source});
+      if (!latest) return latest.status();
+      int64_t from = *latest ? (*latest)->ts_event : resume_from_;
+      Status failure;
+      Status fetched = source_.fetch_trades(
+          symbol, {from, std::numeric_limits<int64_t>::max()},
+          [&](std::span<const market::TradeTick> page) {
+            if (ctx.should_stop()) return false;
+            failure = take_in(std::vector<market::TradeTick>(page.begin(), page.end()));
+            return failure.is_ok();
+          });
+      TC_RETURN_IF_ERROR(failure);
+      TC_RETURN_IF_ERROR(fetched);
+      ++gaps_filled_;
+    }
+    return Status::ok();
+  }
+
+  Status take_in(const std::vector<market::TradeTick>& batch) {
+    if (batch.empty()) return Status::ok();
+    std::vector<market::TradeTick> valid;
+    valid.reserve(batch.size());
+    for (const market::TradeTick& t : batch) {
+      if (validator_.check(t).is_ok()) valid.push_back(t);
+    }
+    auto written = out_.store.ticks().write_ticks(valid);
+    if (!written) return written.status();
+    writes_ += *written;
+    std::map<std::string, const market::TradeTick*> latest;
+    for (const market::TradeTick& t : valid) {
+      auto& seen = recent_[t.instrument_id.symbol];
+      if (!seen.insert(t.trade_id).second) continue;  // published already
+      if (seen.size() > kRecentIds) seen.clear();
+      (void)out_.bus.publish(trades_subject(t.instrument_id.source, t.instrument_id.symbol),
+                             trade_event_json(t));
+      ++published_;
+      const market::TradeTick*& l = latest[t.instrument_id.symbol];
+      if (l == nullptr || t.ts_event >= l->ts_event) l = &t;
+    }
+    for (const auto& [symbol, t] : latest) {
+      out_.cache.put(latest_trade_key(request_.source, symbol), trade_event_json(*t),
+                     Duration::zero());
+      last_trade_[symbol] = t->ts_event;
+    }
+    return Status::ok();
+  }
+
+  json::value summary() const {
+    json::object reasons;
+    for (const auto& [why, n] : validator_.rejected_by_reason()) reasons[why] = n;
+    json::object last;
+    for (const auto& [symbol, ts] : last_trade_) last[symbol] = format_utc_time(ts);
+    return json::object{{"ticks_stored", writes_.written},
+                        {"duplicates_skipped", writes_.duplicates},
+                        {"rows_rejected", validator_.rejected()},
+                        {"rejected_by_reason", std::move(reasons)},
+                        {"published", published_},
+                        {"gaps_filled", gaps_filled_},
+                        {"last_trade", std::move(last)}};
+  }
+
+  StreamOutputs out_;
+  market::Source& source_;
+  const StreamRequest request_;
+  const int64_t resume_from_;
+  market::TickValidator validator_;
+  storage::WriteCounts writes_;
+  int64_t published_ = 0;
+  int64_t gaps_filled_ = 0;
+  std::map<std::string, std::unordered_set<std::string>> recent_;
+  std::map<std::string, int64_t> last_trade_;
+};
+
+}  // namespace
+
+json::object StreamRequest::to_params() const {
+  json::array syms;
+  for (const auto& s : symbols) syms.push_back(json::value(s));
+  return json::object{{"source", source}, {"symbols", std::move(syms)}, {"speed", speed}};
+}
+
+Result<StreamRequest> StreamRequest::from_params(const json::value& params) {
+  if (!params.is_object()) return invalid_argument("stream params are not an object");
+  const json::object& p = params.as_object();
+  StreamRequest r;
+  if (!p.contains("source") || !p.at("source").is_string() || !p.contains("symbols") ||
+      !p.at("symbols").is_array()) {
+    return invalid_argument("stream params need source and symbols");
+  }
+  r.source = std::string(p.at("source").as_string());
+  for (const auto& s : p.at("symbols").as_array()) {
+    if (!s.is_string()) return invalid_argument("stream symbols must be strings");
+    r.symbols.emplace_back(s.as_string());
+  }
+  if (p.contains("speed") && p.at("speed").is_number()) r.speed = p.at("speed").to_number<double>();
+  return r;
+}
+
+Result<StreamRequest> read_stream_request(const serve::Request& request) {
+  auto body = read_json_object(request);
+  if (!body) return body.status();
+  ObjectReader r(*body, "body");
+  auto source = r.required_string("source", 64);
+  auto symbols = r.optional_string_array("symbols", kMaxSymbols, 32);
+  auto speed = r.optional_number("speed", 0, 10000);
+  TC_RETURN_IF_ERROR(r.finish());
+  StreamRequest s;
+  s.source = *source;
+  if (!symbols || symbols->empty()) {
+    return invalid_argument("body: field 'symbols' must list at least one symbol");
+  }
+  std::set<std::string> unique;
+  for (const std::string& symbol : *symbols) {
+    TC_RETURN_IF_ERROR(market::check_symbol(symbol));
+    if (unique.insert(symbol).second) s.symbols.push_back(symbol);
+  }
+  s.speed = speed.value_or(1);
+  return s;
+}
+
+Result<market::Source*> check_stream(const StreamRequest& stream, storage::Store& store,
+                                     const market::SourceRegistry& sources) {
+  auto known = store.catalog().data_sources();
+  if (!known) return known.status();
+  auto record = std::find_if(known->begin(), known->end(),
+                             [&](const auto& s) { return s.name == stream.source; });
+  if (record == known->end()) {
+    return not_found("no data source named '" + stream.source +
+                     "' (GET /api/tickscrawler/sources lists them)");
+  }
+  if (!record->enabled) {
+    return failed_precondition("data source '" + stream.source + "' is disabled");
+  }
+  market::Source* source = sources.find(stream.source);
+  if (source == nullptr) {
+    return unimplemented("the '" + stream.source + "' source is not built yet");
+  }
+  if (!source->capabilities().live) {
+    return failed_precondition("the '" + stream.source + "' source has no live feed");
+  }
+  for (const std::string& symbol : stream.symbols) {
+    auto instrument = store.instruments().instrument({symbol, stream.source});
+    if (!instrument) {
+      if (instrument.status().code() != StatusCode::kNotFound) return instrument.status();
+      return not_found("the '" + stream.source + "' source has no symbol '" + symbol +
+                       "' (GET /api/tickscrawler/instruments?source=" + stream.source +
+                       " lists them)");
+    }
+  }
+  return source;
+}
+
+serve::JobWork stream_work(StreamOutputs out, market::Source& source, StreamRequest stream,
+                           int64_t resume_from) {
+  auto work = std::make_shared<Stream>(out, source, std::move(stream), resume_from);
+  return [work](serve::JobContext& ctx) { return work->run(ctx); };
+}
+
+Result<int> resume_streams(const ServiceContext& ctx) {
+  int resumed = 0;
+  for (storage::JobState state :
+       {storage::JobState::kPending, storage::JobState::kRunning, storage::JobState::kStopping}) {
+    storage::JobQuery query;
+    query.kind = "stream";
+    query.state = state;
+    query.limit = 100000;
+    auto jobs = ctx.jobs.list(query);
+    if (!jobs) return jobs.status();
+    for (const storage::JobRecord& job : *jobs) {
+      if (job.owner_node != ctx.node) continue;
+      auto params = parse_json(job.params);
+      auto request =
+          params ? StreamRequest::from_params(*params) : Result<StreamRequest>(params.status());
+      market::Source* source = request ? ctx.sources.find(request->source) : nullptr;
+      if (source == nullptr || !source->capabilities().live) {
+        (void)ctx.jobs.end(
+            job.id, storage::JobState::kFailed, nullptr,
+            unavailable("cannot resume after a restart: " +
+                        (request ? "the '" + request->source + "' source has no live feed here"
+                                 : request.status().message())));
+        continue;
+      }
+      int64_t from = job.started_at != 0 ? job.started_at : job.created_at;
+      Status s = ctx.runner.resume(
+          job, kStreamTimeLimit,
+          stream_work({ctx.store, ctx.cache, ctx.bus}, *source, std::move(request).value(), from));
+      if (!s.is_ok()) return s;
+      if (state != storage::JobState::kStopping) ++resumed;
+    }
+  }
+  return resumed;
+}
+
+std::string trades_subject(std::string_view source, std::string_view symbol) {
+  return "tc.v1.data.trades." + std::string(source) + "." + std::string(symbol);
+}
+
+std::string latest_trade_key(std::string_view source, std::string_view symbol) {
+  return "latest_trade:" + std::string(source) + ":" + std::string(symbol);
+}
+
+std::string trade_event_json(const market::TradeTick& t) {
+  std::string out;
+  out.reserve(200);
+  JsonWriter w(out);
+  w.begin_object()
+      .field("source", t.instrument_id.source)
+      .field("symbol", t.instrument_id.symbol)
+      .field("trade_id", t.trade_id)
+      .field("ts_event", format_utc_time(t.ts_event))
+      .key("price")
+      .raw(market::to_string(t.price))
+      .key("size")
+      .raw(market::to_string(t.size))
+      .field("aggressor_side", market::aggressor_side_name(t.aggressor_side))
+      .end_object();
+  return out;
+}
+
+}  // namespace tc::services
