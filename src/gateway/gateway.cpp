@@ -5,6 +5,7 @@
 
 #include "core/json.hpp"
 #include "core/json_writer.hpp"
+#include "gateway/bus_relay.hpp"
 #include "net/server_preamble.hpp"
 #include "serve/http_error.hpp"
 
@@ -33,16 +34,18 @@ json::object error_schema_ref() {
 
 }  // namespace
 
-Gateway::Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime)
+Gateway::Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime,
+                 cluster::Bus* bus)
     : instance_(next_instance_.fetch_add(1) + 1),
       options_(std::move(options)),
       access_{options_.api_token, false},
       clock_(clock),
-      runtime_(runtime) {}
+      runtime_(runtime),
+      bus_(bus) {}
 
 Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, const Clock& clock,
-                                                 serve::ServeRuntime& runtime) {
-  std::unique_ptr<Gateway> g(new Gateway(std::move(options), clock, runtime));
+                                                 serve::ServeRuntime& runtime, cluster::Bus* bus) {
+  std::unique_ptr<Gateway> g(new Gateway(std::move(options), clock, runtime, bus));
   std::vector<std::string> names;
   json::object paths;
   for (const auto& d : runtime.deployments()) {
@@ -143,9 +146,21 @@ void Gateway::handle(Request request, serve::Responder respond) {
   deployments_[target.index]->submit(
       target.route_id, std::move(request), deadline,
       [this, index = target.index, start, respond = std::move(respond)](Response r) {
+        if (!r.relay_subjects.empty()) relay(r);
         metrics_->record(index, r.status, clock_.now() - start);
         respond(std::move(r));
       });
+}
+
+void Gateway::relay(Response& r) const {
+  if (bus_ == nullptr) {
+    r = error_response(unimplemented("event streams need the node's bus"));
+    return;
+  }
+  r.content_type = "text/event-stream";
+  r.events = std::make_shared<BusRelay>(*bus_, std::move(r.relay_subjects),
+                                        std::move(r.relay_end_subject), r.relay_event_name);
+  r.relay_subjects.clear();
 }
 
 Response Gateway::health() const {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/bus.hpp"
 #include "core/clock.hpp"
 #include "gateway/metrics.hpp"
 #include "net/bearer_auth.hpp"
@@ -29,8 +30,11 @@ class Gateway {
  public:
   // Builds the route table from the runtime's deployments. invalid_argument when two
   // deployments declare the same route.
+  // `bus`, when given, carries the event streams replicas answer with (see BusRelay); without
+  // one such answers are 501.
   static Result<std::unique_ptr<Gateway>> create(GatewayOptions options, const Clock& clock,
-                                                 serve::ServeRuntime& runtime);
+                                                 serve::ServeRuntime& runtime,
+                                                 cluster::Bus* bus = nullptr);
 
   void handle(serve::Request request, serve::Responder respond);
 
@@ -40,7 +44,10 @@ class Gateway {
   Metrics& metrics() { return *metrics_; }
 
  private:
-  Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime);
+  Gateway(GatewayOptions options, const Clock& clock, serve::ServeRuntime& runtime,
+          cluster::Bus* bus);
+  // Turns a replica's subscription answer into an event stream relayed from the bus.
+  void relay(serve::Response& r) const;
   serve::Response health() const;
   serve::Response render_health(const std::vector<serve::Deployment::Health>& health) const;
 
@@ -50,6 +57,7 @@ class Gateway {
   net::AccessPolicy access_;
   const Clock& clock_;
   serve::ServeRuntime& runtime_;
+  cluster::Bus* bus_;
   net::RouteTable routes_;
   std::vector<serve::Deployment*> deployments_;  // by route target index
   std::unique_ptr<Metrics> metrics_;

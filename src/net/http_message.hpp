@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "net/event_stream.hpp"
 
 namespace tc::net {
 
@@ -48,6 +50,15 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   Fields headers;  // extra headers: Retry-After, Allow, ...
+
+  // A stream of server-sent events instead of `body` (see event_stream.hpp).
+  std::shared_ptr<EventStream> events;
+  // A replica's answer that is a subscription: the bus subjects whose messages the gateway
+  // relays to the client as events (the replica holds no slot while they flow), and the subject
+  // whose message ends the stream.
+  std::vector<std::string> relay_subjects;
+  std::string relay_end_subject;
+  std::string relay_event_name = "message";
 };
 
 // Answers a request; called exactly once, from any thread.

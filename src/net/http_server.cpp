@@ -69,6 +69,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<int64_t> accepted_total{0};
   std::atomic<int64_t> refused_total{0};
   std::atomic<int64_t> evicted_total{0};
+  std::atomic<int64_t> event_streams{0};
+  std::atomic<int64_t> event_streams_dropped{0};
   // Per event loop, the sessions waiting for a keep-alive client's next request, longest idle
   // first; each list is touched only on its loop's thread (or after the loops have stopped).
   std::vector<std::list<Session*>> idle;
@@ -124,11 +126,62 @@ void serialize(const Response& r, std::string_view request_id, bool keep_alive, 
   for (const auto& [name, value] : r.headers)
     out.append("\r\n").append(name).append(": ").append(value);
   if (!keep_alive) out.append("\r\nConnection: close");
+  if (r.events) {
+    // An event stream: no length, it ends when the connection closes.
+    out.append("\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n\r\n");
+    return;
+  }
   out.append("\r\nContent-Length: ");
   append_number(r.body.size());
   out.append("\r\n\r\n");
   if (!head) out.append(r.body);
 }
+
+class Session;
+
+// The EventSink of one streaming session: a bounded buffer that any thread appends to and the
+// session's loop drains.
+class StreamSink final : public EventSink {
+ public:
+  StreamSink(std::weak_ptr<Session> session, asio::any_io_executor executor, size_t limit)
+      : session_(std::move(session)), executor_(std::move(executor)), limit_(limit) {}
+
+  bool send(std::string text) override;
+  void finish() override;
+
+  // On the session's loop: what to write next (empty when nothing), and whether the stream
+  // should end once it is written.
+  std::string take(bool& finish_after) {
+    std::lock_guard lock(mu_);
+    std::string out;
+    out.swap(pending_);
+    finish_after = finishing_;
+    scheduled_ = false;
+    return out;
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    pending_.clear();
+  }
+  bool overflowed() const {
+    std::lock_guard lock(mu_);
+    return overflowed_;
+  }
+
+ private:
+  void schedule_locked();
+
+  std::weak_ptr<Session> session_;
+  asio::any_io_executor executor_;
+  const size_t limit_;
+  mutable std::mutex mu_;
+  std::string pending_;
+  bool scheduled_ = false;
+  bool finishing_ = false;
+  bool closed_ = false;
+  bool overflowed_ = false;
+};
 
 // One connection: read a request, hand it to the handler, write its response, repeat.
 // Lives on one I/O thread's event loop; every member is touched only there.
@@ -148,7 +201,16 @@ class Session : public std::enable_shared_from_this<Session> {
         peer_(std::move(peer)) {}  // counted open when accepted
   ~Session() {
     leave_idle();
+    end_events();
     server_.open_connections.fetch_sub(1);
+  }
+
+  void end_events() {
+    if (!events_) return;
+    if (sink_) sink_->close();
+    events_->stop();
+    events_.reset();
+    server_.event_streams.fetch_sub(1);
   }
 
   // Closes a session that waits for its client's next request, to make room for a new
@@ -161,7 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting };
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kStreaming };
   static constexpr size_t kReadChunk = 8192;
 
   // Enters `phase`, whose deadline is `timeout` from `now`.
@@ -173,9 +235,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void watch() {
     Duration period = std::min({server_.options.read_timeout, server_.options.idle_timeout}) / 2;
+    if (phase_ == Phase::kStreaming) period = server_.options.event_keepalive / 2;
     watchdog_.expires_after(period);
     watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->closed_) return;
+      if (self->phase_ == Phase::kStreaming) {
+        if (std::chrono::steady_clock::now() - self->last_sent_ >=
+            self->server_.options.event_keepalive) {
+          self->sink_->send(":keep-alive\n\n");
+        }
+        return self->watch();
+      }
       if (self->phase_ != Phase::kHandling && std::chrono::steady_clock::now() >= self->deadline_) {
         if (self->phase_ != Phase::kReading) return self->close();
         self->timed_out_ = true;  // on_read answers 408
@@ -343,6 +413,18 @@ class Session : public std::enable_shared_from_this<Session> {
   // `counted`: the response ends a request handed to the handler.
   void write(Response response, bool counted) {
     if (server_.draining.load()) keep_alive_ = false;
+    if (response.events) {
+      keep_alive_ = false;
+      if (server_.event_streams.fetch_add(1) >= server_.options.max_event_streams) {
+        server_.event_streams.fetch_sub(1);
+        response =
+            error_response(unavailable("too many event streams are open (at most " +
+                                       std::to_string(server_.options.max_event_streams) + ")"));
+        response.headers.emplace_back("Retry-After", "5");
+      } else {
+        events_ = response.events;
+      }
+    }
     // One clock read serves the access log, the write deadline and the next idle deadline.
     const auto now = std::chrono::steady_clock::now();
     if (server_.access_log) {
@@ -370,10 +452,57 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::async_write(socket_, asio::buffer(out_),
                       [self = shared_from_this(), counted, now](beast::error_code ec, size_t) {
                         if (counted) self->server_.request_finished();
+                        if (!ec && self->events_) return self->start_streaming();
                         if (ec || !self->keep_alive_) return self->close();
                         self->request_id_.clear();
                         self->read(now);
                       });
+  }
+
+ public:
+  // On the session's loop: writes what the sink has queued, one write at a time.
+  void flush_events() {
+    if (closed_ || writing_events_ || !sink_) return;
+    bool finish_after = false;
+    out_ = sink_->take(finish_after);
+    if (out_.empty()) {
+      if (finish_after) close();
+      return;
+    }
+    writing_events_ = true;
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->writing_events_ = false;
+                        self->last_sent_ = std::chrono::steady_clock::now();
+                        if (ec) return self->close();
+                        self->flush_events();
+                      });
+  }
+  // On the session's loop: a client that fell too far behind.
+  void drop_slow_client() {
+    server_.event_streams_dropped.fetch_add(1);
+    spdlog::info(
+        "event=event_stream_dropped server={} request_id={} reason=\"the client fell "
+        "more than {} bytes behind\"",
+        server_.options.name, request_id_, server_.options.max_event_buffer);
+    close();
+  }
+
+ private:
+  // After the headers of an event stream: hand the stream its sink and watch for the client
+  // going away (it sends nothing more; a read ends when it closes).
+  void start_streaming() {
+    phase_ = Phase::kStreaming;
+    last_sent_ = std::chrono::steady_clock::now();
+    sink_ = std::make_shared<StreamSink>(weak_from_this(), socket_.get_executor(),
+                                         server_.options.max_event_buffer);
+    events_->start(sink_);
+    watchdog_.cancel();  // re-armed at the keep-alive period
+    watch();
+    socket_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this()](beast::error_code, size_t) {
+                              self->close();  // the client closed, or sent what it must not
+                            });
   }
 
   void enter_idle() { idle_pos_ = idle_list_.insert(idle_list_.end(), this); }
@@ -387,6 +516,7 @@ class Session : public std::enable_shared_from_this<Session> {
     leave_idle();
     if (closed_) return;
     closed_ = true;
+    end_events();
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
@@ -413,7 +543,41 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool head_ = false;
   bool closed_ = false;
+  std::shared_ptr<EventStream> events_;
+  std::shared_ptr<StreamSink> sink_;
+  bool writing_events_ = false;
+  std::chrono::steady_clock::time_point last_sent_;
 };
+
+bool StreamSink::send(std::string text) {
+  std::lock_guard lock(mu_);
+  if (closed_) return false;
+  if (pending_.size() + text.size() > limit_) {
+    closed_ = overflowed_ = true;
+    pending_.clear();
+    asio::post(executor_, [weak = session_] {
+      if (auto session = weak.lock()) session->drop_slow_client();
+    });
+    return false;
+  }
+  pending_.append(text);
+  schedule_locked();
+  return true;
+}
+
+void StreamSink::finish() {
+  std::lock_guard lock(mu_);
+  finishing_ = true;
+  schedule_locked();
+}
+
+void StreamSink::schedule_locked() {
+  if (scheduled_) return;
+  scheduled_ = true;
+  asio::post(executor_, [weak = session_] {
+    if (auto session = weak.lock()) session->flush_events();
+  });
+}
 
 }  // namespace
 
@@ -524,8 +688,9 @@ Status HttpServer::start() {
 uint16_t HttpServer::port() const { return impl_->bound_port; }
 
 HttpServer::ConnectionStats HttpServer::connection_stats() const {
-  return {impl_->open_connections.load(), impl_->accepted_total.load(), impl_->refused_total.load(),
-          impl_->evicted_total.load()};
+  return {impl_->open_connections.load(), impl_->accepted_total.load(),
+          impl_->refused_total.load(),    impl_->evicted_total.load(),
+          impl_->event_streams.load(),    impl_->event_streams_dropped.load()};
 }
 
 void HttpServer::stop_accepting() {

@@ -10,6 +10,8 @@
 // that closes the connection idle the longest between requests, or, when none is idle, is
 // closed as soon as it is accepted; both are counted. So a flood of idle connections can use
 // up neither the process's files nor the server's attention.
+// A response with `events` is a server-sent event stream (net/event_stream.hpp) that lasts until
+// either side ends it; the connection is closed after it.
 // Every response carries X-Request-Id: the client's when it sent a valid one, else a new one. I/O
 // runs on `io_threads` threads, each with its own event loop; the handler is called on one of them
 // and must not block (the serve runtime moves blocking work to its requests pool).
@@ -42,6 +44,12 @@ struct HttpServerOptions {
   // Log every request (method, target, status, duration, request id) in the access log; 500s
   // are also logged to the process log either way.
   bool access_log = true;
+  // Event streams (responses with `events`): at most this many at once (beyond: 503), each
+  // buffering at most max_event_buffer bytes for a slow client (beyond: the client is dropped),
+  // with a keep-alive comment after event_keepalive without an event.
+  int max_event_streams = 1000;
+  size_t max_event_buffer = 1 << 20;
+  Duration event_keepalive = std::chrono::seconds(15);
 };
 
 using HttpHandler = std::function<void(Request, Responder)>;
@@ -68,8 +76,10 @@ class HttpServer {
   struct ConnectionStats {
     int64_t open = 0;
     int64_t accepted_total = 0;
-    int64_t refused_total = 0;  // closed at once: max_connections were open, none idle
-    int64_t evicted_total = 0;  // idle keep-alive connections closed to make room
+    int64_t refused_total = 0;          // closed at once: max_connections were open, none idle
+    int64_t evicted_total = 0;          // idle keep-alive connections closed to make room
+    int64_t event_streams = 0;          // open now
+    int64_t event_streams_dropped = 0;  // clients dropped for falling behind
   };
   ConnectionStats connection_stats() const;
 

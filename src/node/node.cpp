@@ -180,7 +180,8 @@ Status Node::start() {
       services::make_tickscrawler_deployment(*p.services, s.tickscrawler_options), s.tickscrawler));
   if (s.probe) TC_RETURN_IF_ERROR(p.runtime->add(services::make_probe_deployment(), *s.probe));
 
-  auto gateway = gateway::Gateway::create({s.request_timeout, s.api_token}, p.clock, *p.runtime);
+  auto gateway =
+      gateway::Gateway::create({s.request_timeout, s.api_token}, p.clock, *p.runtime, p.bus.get());
   if (!gateway) return gateway.status();
   p.gateway = std::move(gateway).value();
 
@@ -190,6 +191,7 @@ Status Node::start() {
   api_options.port = s.port;
   api_options.io_threads = s.io_threads;
   api_options.max_connections = s.max_connections;
+  api_options.max_event_streams = s.max_event_streams;
   api_options.access_log = s.access_log_level != "off";
   p.api_server = std::make_unique<net::HttpServer>(
       api_options, [g = p.gateway.get()](serve::Request r, serve::Responder respond) {

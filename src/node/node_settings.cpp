@@ -73,6 +73,8 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
                                          std::chrono::milliseconds(5), seconds(10)));
   TC_ASSIGN_OR_RETURN(s.api_token, source.get_string("TC_API_TOKEN", ""));
   TC_ASSIGN_OR_RETURN(s.probe_deployment, source.get_bool("TC_PROBE_DEPLOYMENT", false));
+  TC_ASSIGN_OR_RETURN(s.max_event_streams,
+                      source.get_int("TC_MAX_EVENT_STREAMS", 1000, 1, 1000000));
   TC_ASSIGN_OR_RETURN(s.simulator_instruments,
                       source.get_int("TC_SIMULATOR_INSTRUMENTS", 500, 0, 100000));
   TC_ASSIGN_OR_RETURN(s.simulator_history_days,

@@ -36,6 +36,7 @@ struct NodeSettings {
   // TC_MAX_CONNECTIONS: open connections on the API port; beyond it new ones are closed at
   // once. Default: the process's file limit less kReservedFiles.
   int max_connections = 1024;
+  int max_event_streams = 1000;  // TC_MAX_EVENT_STREAMS: server-sent event streams open at once
   Duration request_timeout = std::chrono::seconds(60);       // TC_REQUEST_TIMEOUT
   Duration drain_timeout = std::chrono::seconds(30);         // TC_DRAIN_TIMEOUT
   Duration control_period = std::chrono::milliseconds(100);  // TC_CONTROL_PERIOD

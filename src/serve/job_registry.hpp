@@ -65,6 +65,8 @@ class JobRegistry {
 
   // The bus subject a job's owner listens on for stop requests.
   static std::string stop_subject(const std::string& id) { return "tc.v1.jobs." + id + ".stop"; }
+  // The bus subject on which a job's owner announces its end, with the job as JSON.
+  static std::string ended_subject(const std::string& id) { return "tc.v1.jobs." + id + ".ended"; }
 
  private:
   storage::JobStore& store_;

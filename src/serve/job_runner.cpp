@@ -160,6 +160,9 @@ void JobRunner::run(const std::shared_ptr<Entry>& entry, JobWork work, bool resu
   if (!ended.is_ok()) {
     spdlog::warn("event=job_end_failed id={} why=\"{}\"", entry->id, ended.to_string());
   }
+  if (auto job = registry_.get(entry->id); job && storage::is_terminal(job->state)) {
+    (void)bus_.publish(JobRegistry::ended_subject(entry->id), to_json(to_json_object(*job)));
+  }
   entry->stop_subscription.reset();
   std::lock_guard lock(mu_);
   entries_.erase(entry->id);

@@ -11,6 +11,7 @@
 #include "core/time_parse.hpp"
 #include "market/simulator.hpp"
 #include "support/node_process.hpp"
+#include "support/raw_http.hpp"
 
 namespace tc {
 namespace {
@@ -244,6 +245,47 @@ TEST(MarketDataTest, AStreamKilledWithItsProcessResumesAndTheStoreIsComplete) {
   }
   auto stop = node.request("DELETE", "/api/tickscrawler/stream/" + id);
   EXPECT_EQ(stop->status, 200) << stop->body;
+}
+
+TEST(MarketDataTest, AnEventStreamClientSeesTradesAsTheyArriveUntilTheStreamEnds) {
+  NodeProcess node;
+  ASSERT_TRUE(node.start()) << node.output();
+  SystemClock wall;
+  market::MarketSimulator sim({42, 13}, wall);
+  const std::string liquid = sim.universe()[0].id.symbol;
+  auto r = node.request("POST", "/api/tickscrawler/stream",
+                        R"({"source":"simulator","symbols":[")" + liquid + R"("]})");
+  ASSERT_EQ(r->status, 202) << r->body;
+  std::string id(body_of(r).at("id").as_string());
+  testing::RawConnection sse(node.port());
+  ASSERT_TRUE(sse.send_text("GET /api/tickscrawler/stream/" + id +
+                            "/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"));
+  ASSERT_TRUE(sse.read_until("\r\n\r\n"));
+  EXPECT_TRUE(sse.received().starts_with("HTTP/1.1 200")) << sse.received();
+  EXPECT_NE(sse.received().find("Content-Type: text/event-stream"), std::string::npos);
+  ASSERT_TRUE(sse.read_until("event: trade\ndata: ", std::chrono::seconds(60)));
+  ASSERT_TRUE(sse.read_until("\n\n", std::chrono::seconds(5)));
+  std::string text = sse.received();
+  size_t at = text.find("event: trade\ndata: ") + 19;
+  auto event = parse_json(text.substr(at, text.find('\n', at) - at));
+  ASSERT_TRUE(event.is_ok()) << text;
+  std::string trade_id(event->as_object().at("trade_id").as_string());
+  // The event is a trade the stream stored.
+  ASSERT_TRUE(wait_until([&] {
+    auto stored =
+        body_of(node.request("GET", "/api/tickscrawler/historical?limit=100000&symbol=" + liquid))
+            .at("ticks")
+            .as_array();
+    return std::any_of(stored.begin(), stored.end(), [&](const json::value& t) {
+      return t.as_object().at("trade_id").as_string() == trade_id;
+    });
+  }));
+  // Stopping the stream ends the event stream.
+  ASSERT_EQ(node.request("DELETE", "/api/tickscrawler/stream/" + id)->status, 200);
+  ASSERT_TRUE(sse.read_until_closed(std::chrono::seconds(20)));
+  EXPECT_NE(sse.received().find("event: end\ndata: "), std::string::npos);
+  auto ended = node.request("GET", "/api/tickscrawler/stream/" + id + "/events");
+  EXPECT_EQ(ended->status, 409) << ended->body;
 }
 
 TEST(MarketDataTest, BadInputsGet4xxJson) {

@@ -34,6 +34,7 @@ enum Route {
   kGetCrawl,
   kStopCrawl,
   kGetStream,
+  kStreamEvents,
 };
 
 class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
@@ -74,6 +75,8 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
         return stop_crawl(request);
       case kGetStream:
         return get_job(ctx_, "stream", request);
+      case kStreamEvents:
+        return stream_events(request);
     }
     return error_response(internal_error("unknown route"));
   }
@@ -120,6 +123,34 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
                                                                **source, std::move(*stream), 0));
     if (!job) return error_response(job.status());
     return job_accepted(ctx_, *job, false, request.deadline, kStreamsPath);
+  }
+
+  // The live trades of a stream as server-sent events: answered with a subscription that the
+  // gateway relays, so this replica's slot is free at once.
+  Response stream_events(const Request& request) {
+    std::string id(request.path_param("id").value_or(""));
+    if (!is_uuid(id)) return error_response(invalid_argument("stream id must be a UUID"));
+    auto job = ctx_.jobs.get(id);
+    if (!job) return error_response(job.status());
+    if (job->kind != "stream") return error_response(not_found("no stream " + id));
+    if (storage::is_terminal(job->state)) {
+      return error_response(failed_precondition("stream " + id + " has ended (" +
+                                                std::string(storage::job_state_name(job->state)) +
+                                                ")"));
+    }
+    auto params = parse_json(job->params);
+    auto stream =
+        params ? StreamRequest::from_params(*params) : Result<StreamRequest>(params.status());
+    if (!stream)
+      return error_response(internal_error("stream params: " + stream.status().message()));
+    Response r;
+    r.content_type = "text/event-stream";
+    for (const std::string& symbol : stream->symbols) {
+      r.relay_subjects.push_back(trades_subject(stream->source, symbol));
+    }
+    r.relay_end_subject = serve::JobRegistry::ended_subject(id);
+    r.relay_event_name = "trade";
+    return r;
   }
 
   Response stop_stream(const Request& request) {
@@ -239,6 +270,8 @@ serve::DeploymentSpec make_tickscrawler_deployment(const ServiceContext& ctx,
           {"POST", "/api/tickscrawler/stream", kStream, true,
            "Start a stream of live trades (a job)"},
           {"DELETE", "/api/tickscrawler/stream/{id}", kStopStream, true, "Stop a stream"},
+          {"GET", "/api/tickscrawler/stream/{id}/events", kStreamEvents, true,
+           "A stream's trades as server-sent events"},
           {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical trades or bars"},
           {"GET", "/api/tickscrawler/streams", kStreams, true, "List streams"},
           {"GET", "/api/tickscrawler/streams/{id}", kGetStream, true, "One stream"},
