@@ -528,7 +528,7 @@ class MarketSimulator::Live final : public LiveSubscription {
 };
 
 Result<std::unique_ptr<LiveSubscription>> MarketSimulator::subscribe(
-    std::vector<std::string> symbols, TradeHandler on_trade) {
+    std::vector<std::string> symbols, const LiveOptions&, TradeHandler on_trade) {
   std::vector<size_t> indexes;
   for (const std::string& symbol : symbols) {
     size_t index = 0;

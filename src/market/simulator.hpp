@@ -44,7 +44,9 @@ class MarketSimulator final : public Source {
                       const TradePageSink& sink) override;
   Status fetch_bars(const std::string& symbol, Interval interval, TimeSpan span,
                     const FetchOptions& options, const BarPageSink& sink) override;
+  using Source::subscribe;
   Result<std::unique_ptr<LiveSubscription>> subscribe(std::vector<std::string> symbols,
+                                                      const LiveOptions& options,
                                                       TradeHandler on_trade) override;
 
   const std::vector<Instrument>& universe() const { return universe_; }

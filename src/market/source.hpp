@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,6 +44,14 @@ struct TimeSpan {
 // One page of history; return false to stop the fetch.
 using TradePageSink = std::function<bool(std::span<const TradeTick>)>;
 using BarPageSink = std::function<bool(std::span<const Bar>)>;
+// How a live feed runs, for sources that take options (replay).
+struct LiveOptions {
+  double speed = 1;  // replay: 1 is real time, 10 ten times faster, 0 as fast as possible
+  std::string of;    // replay: the source whose stored trades are replayed
+  int64_t start = std::numeric_limits<int64_t>::min();  // replay: the stored trades' range
+  int64_t end = std::numeric_limits<int64_t>::max();
+};
+
 // One live trade, called on the subscription's thread.
 using TradeHandler = std::function<void(const TradeTick&)>;
 
@@ -93,7 +102,12 @@ class Source {
   // New trades of `symbols` as they happen, until the subscription is destroyed. not_found for
   // an unknown symbol; unimplemented when the source has no live feed.
   virtual Result<std::unique_ptr<LiveSubscription>> subscribe(std::vector<std::string> symbols,
+                                                              const LiveOptions& options,
                                                               TradeHandler on_trade) = 0;
+  Result<std::unique_ptr<LiveSubscription>> subscribe(std::vector<std::string> symbols,
+                                                      TradeHandler on_trade) {
+    return subscribe(std::move(symbols), LiveOptions{}, std::move(on_trade));
+  }
 };
 
 }  // namespace tc::market

@@ -27,6 +27,7 @@
 #include "services/tickscrawler/stream.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
 #include "sources/csv_source.hpp"
+#include "sources/replay_source.hpp"
 #include "storage/memory_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -143,6 +144,8 @@ Status Node::start() {
     spdlog::warn("event=import_dir_unavailable path={} why=\"{}\"", s.import_dir.string(),
                  ec.message());
   p.sources.add(std::make_unique<sources::CsvSource>(s.import_dir));
+  p.sources.add(
+      std::make_unique<sources::ReplaySource>(p.store->ticks(), p.store->instruments(), p.clock));
 
   cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
   TC_RETURN_IF_ERROR(p.nodes.add(cluster::NodeInfo{std::string(kNodeName),

@@ -52,7 +52,9 @@ class CsvSource final : public market::Source {
   // Bars of a bars file at its own interval or a multiple of it, or a trades file resampled.
   Status fetch_bars(const std::string& symbol, market::Interval interval, market::TimeSpan span,
                     const market::FetchOptions& options, const market::BarPageSink& sink) override;
+  using Source::subscribe;
   Result<std::unique_ptr<market::LiveSubscription>> subscribe(std::vector<std::string>,
+                                                              const market::LiveOptions&,
                                                               market::TradeHandler) override {
     return unimplemented("the csv source has no live feed");
   }

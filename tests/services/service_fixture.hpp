@@ -14,6 +14,7 @@
 #include "services/tickscrawler/simulator_seed.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
 #include "sources/csv_source.hpp"
+#include "sources/replay_source.hpp"
 #include "storage/memory_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "support/nodes.hpp"
@@ -41,6 +42,8 @@ class ServiceFixture : public ::testing::Test {
     sources_.add(std::move(simulator));
     std::filesystem::create_directories(import_dir());
     sources_.add(std::make_unique<sources::CsvSource>(import_dir()));
+    sources_.add(
+        std::make_unique<sources::ReplaySource>(store_->ticks(), store_->instruments(), clock_));
     jobs_ = std::make_unique<serve::JobRegistry>(store_->jobs(), bus_, clock_);
     runner_ = std::make_unique<serve::JobRunner>(*jobs_, bus_, clock_);
     ctx_ = std::make_unique<ServiceContext>(ServiceContext{clock_, *store_, cache_, bus_, sources_,

@@ -28,10 +28,14 @@ TEST_F(TickscrawlerTest, SourcesSayWhatIsBuiltAndWhatEachCanDo) {
   for (const auto& v : sources) {
     const json::object& s = v.as_object();
     std::string name(s.at("name").as_string());
-    bool built = name == "simulator" || name == "csv";
+    bool built = name != "binance";
     EXPECT_EQ(s.at("available").as_bool(), built) << name;
-    EXPECT_EQ(s.at("capabilities").as_object().at("trades").as_bool(), built) << name;
-    EXPECT_EQ(s.at("capabilities").as_object().at("live").as_bool(), name == "simulator") << name;
+    EXPECT_EQ(s.at("capabilities").as_object().at("trades").as_bool(),
+              name == "simulator" || name == "csv")
+        << name;
+    EXPECT_EQ(s.at("capabilities").as_object().at("live").as_bool(),
+              name == "simulator" || name == "replay")
+        << name;
     EXPECT_EQ(s.at("capabilities").as_object().at("files").as_bool(), name == "csv") << name;
     EXPECT_EQ(s.at("instruments").as_int64(), name == "simulator" ? kUniverse : 0) << name;
   }
@@ -451,9 +455,11 @@ TEST_F(StreamTest, AStreamStoresPublishesAndCachesLiveTradesUntilStopped) {
 TEST_F(StreamTest, AStreamADeadProcessLeftRunningResumesWithNothingLostOrDoubled) {
   // What a killed process leaves: a running stream job and some of its trades.
   int64_t started = clock_.unix_nanos() - 3600'000'000'000LL;
-  auto job =
-      jobs_->create("stream", "tickscrawler", StreamRequest{"simulator", {crypto()}, 1}.to_params(),
-                    {"tickscrawler#dead", "head"}, 10);
+  StreamRequest request;
+  request.source = "simulator";
+  request.symbols = {crypto()};
+  auto job = jobs_->create("stream", "tickscrawler", request.to_params(),
+                           {"tickscrawler#dead", "head"}, 10);
   ASSERT_TRUE(job.is_ok());
   ASSERT_TRUE(jobs_->start(job->id).is_ok());
   auto all_before = simulated(*simulator_, crypto(), started, clock_.unix_nanos());
@@ -492,11 +498,62 @@ TEST_F(StreamTest, StreamRequestsAreCheckedBeforeAnyJobExists) {
            {R"({"source":"binance","symbols":["BTCUSDT"]})", 501},
            {R"({"source":"csv","symbols":["A"]})", 409},
            {R"({"source":"simulator","symbols":["A"],"speed":-1})", 400},
+           {R"({"source":"replay","symbols":["A"]})", 400},
+           {R"({"source":"replay","symbols":["NOPE"],"of":"simulator"})", 404},
+           {R"({"source":"simulator","symbols":["A"],"of":"csv"})", 400},
        }) {
     serve::Response r = call("POST", "/api/tickscrawler/stream", body_text);
     EXPECT_EQ(r.status, status) << body_text << " -> " << r.body;
   }
   EXPECT_EQ(body(call("GET", "/api/tickscrawler/streams")).at("count").as_int64(), 0);
+}
+
+TEST_F(StreamTest, AReplayPlaysStoredTradesAtItsSpeedUnderItsOwnName) {
+  ASSERT_EQ(
+      call("POST", "/api/tickscrawler/crawl",
+           R"({"source":"simulator","symbols":[")" + crypto() +
+               R"("],"start":"2024-06-01T00:00:00Z","end":"2024-06-01T01:00:00Z","wait":true})")
+          .status,
+      200);
+  storage::TickQuery original;
+  original.id = {crypto(), "simulator"};
+  auto stored = *store_->ticks().ticks(original);
+  ASSERT_GT(stored.size(), 10u);
+  std::mutex mu;
+  std::vector<std::string> published;
+  auto sub = bus_.subscribe(trades_subject("replay", crypto()), "", [&](const cluster::Message& m) {
+    std::lock_guard lock(mu);
+    published.push_back(m.data);
+  });
+  // Ten times real time: the hour of trades takes six minutes of the clock.
+  serve::Response r =
+      call("POST", "/api/tickscrawler/stream",
+           R"({"source":"replay","of":"simulator","speed":10,"symbols":[")" + crypto() + R"("]})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id(body(r).at("id").as_string());
+  storage::TickQuery replayed;
+  replayed.id = {crypto(), "replay"};
+  ASSERT_TRUE(testing::wait_until([&] { return *store_->ticks().count_ticks(replayed) >= 1; }));
+  int64_t span = stored.back().ts_event - stored.front().ts_event;
+  clock_.advance(Duration(span / 20));  // halfway through the replay
+  ASSERT_TRUE(testing::wait_until([&] {
+    int64_t n = *store_->ticks().count_ticks(replayed);
+    return n > 1 && n < static_cast<int64_t>(stored.size());
+  }));
+  clock_.advance(Duration(span / 10));
+  ASSERT_TRUE(testing::wait_until([&] {
+    return *store_->ticks().count_ticks(replayed) == static_cast<int64_t>(stored.size());
+  }));
+  auto copies = *store_->ticks().ticks(replayed);
+  for (size_t i = 0; i < copies.size(); ++i) {
+    EXPECT_EQ(copies[i].trade_id, stored[i].trade_id);
+    EXPECT_EQ(copies[i].price, stored[i].price);
+    EXPECT_EQ(copies[i].ts_event, stored[i].ts_event);
+  }
+  EXPECT_TRUE(store_->instruments().instrument({crypto(), "replay"}).is_ok());
+  ASSERT_EQ(call("DELETE", "/api/tickscrawler/stream/" + id).status, 200);
+  EXPECT_EQ(runner_->wait(id, clock_.now() + std::chrono::hours(1))->state,
+            storage::JobState::kStopped);
 }
 
 class StreamLimitTest : public ServiceFixture {

@@ -53,10 +53,16 @@ class Stream {
 
   Result<json::value> run(serve::JobContext& ctx) {
     auto inbox = std::make_shared<Inbox>();
-    auto sub = source_.subscribe(request_.symbols,
+    market::LiveOptions live;
+    live.speed = request_.speed;
+    live.of = request_.of;
+    if (request_.start) live.start = *request_.start;
+    if (request_.end) live.end = *request_.end;
+    auto sub = source_.subscribe(request_.symbols, live,
                                  [inbox](const market::TradeTick& t) { inbox->push(t); });
     if (!sub) return sub.status();
-    if (resume_from_ != 0) TC_RETURN_IF_ERROR(fill_gap(ctx));
+    // Only a source with history can fill what a resumed stream missed.
+    if (resume_from_ != 0 && source_.capabilities().trades) TC_RETURN_IF_ERROR(fill_gap(ctx));
     while (!ctx.should_stop()) {
       std::vector<market::TradeTick> batch = inbox->take(kFlushEvery);
       if (ctx.should_stop()) break;  // nothing is stored after a stop
@@ -149,7 +155,11 @@ class Stream {
 json::object StreamRequest::to_params() const {
   json::array syms;
   for (const auto& s : symbols) syms.push_back(json::value(s));
-  return json::object{{"source", source}, {"symbols", std::move(syms)}, {"speed", speed}};
+  json::object out{{"source", source}, {"symbols", std::move(syms)}, {"speed", speed}};
+  if (!of.empty()) out["of"] = of;
+  if (start) out["start"] = format_utc_time(*start);
+  if (end) out["end"] = format_utc_time(*end);
+  return out;
 }
 
 Result<StreamRequest> StreamRequest::from_params(const json::value& params) {
@@ -166,6 +176,12 @@ Result<StreamRequest> StreamRequest::from_params(const json::value& params) {
     r.symbols.emplace_back(s.as_string());
   }
   if (p.contains("speed") && p.at("speed").is_number()) r.speed = p.at("speed").to_number<double>();
+  if (p.contains("of") && p.at("of").is_string()) r.of = std::string(p.at("of").as_string());
+  for (auto [name, out] : {std::pair{"start", &r.start}, std::pair{"end", &r.end}}) {
+    if (!p.contains(name) || !p.at(name).is_string()) continue;
+    auto t = parse_utc_time(p.at(name).as_string());
+    if (t) *out = *t;
+  }
   return r;
 }
 
@@ -176,9 +192,17 @@ Result<StreamRequest> read_stream_request(const serve::Request& request) {
   auto source = r.required_string("source", 64);
   auto symbols = r.optional_string_array("symbols", kMaxSymbols, 32);
   auto speed = r.optional_number("speed", 0, 10000);
+  auto of = r.optional_string("of", 64);
+  auto start = r.optional_string("start", 40);
+  auto end = r.optional_string("end", 40);
   TC_RETURN_IF_ERROR(r.finish());
   StreamRequest s;
   s.source = *source;
+  s.of = of.value_or("");
+  TimeRange range;
+  TC_ASSIGN_OR_RETURN(range, read_time_range(start, end, "body: field"));
+  if (start) s.start = range.start;
+  if (end) s.end = range.end;
   if (!symbols || symbols->empty()) {
     return invalid_argument("body: field 'symbols' must list at least one symbol");
   }
@@ -211,15 +235,27 @@ Result<market::Source*> check_stream(const StreamRequest& stream, storage::Store
   if (!source->capabilities().live) {
     return failed_precondition("the '" + stream.source + "' source has no live feed");
   }
+  const bool replay = stream.source == "replay";
+  if (replay && (stream.of.empty() || stream.of == "replay")) {
+    return invalid_argument("body: field 'of' names the source whose stored trades to replay");
+  }
+  if (!replay && (!stream.of.empty() || stream.start || stream.end)) {
+    return invalid_argument("body: fields 'of', 'start' and 'end' apply to replay only");
+  }
+  const std::string& listed_by = replay ? stream.of : stream.source;
+  std::vector<market::Instrument> copies;
   for (const std::string& symbol : stream.symbols) {
-    auto instrument = store.instruments().instrument({symbol, stream.source});
+    auto instrument = store.instruments().instrument({symbol, listed_by});
     if (!instrument) {
       if (instrument.status().code() != StatusCode::kNotFound) return instrument.status();
-      return not_found("the '" + stream.source + "' source has no symbol '" + symbol +
-                       "' (GET /api/tickscrawler/instruments?source=" + stream.source +
-                       " lists them)");
+      return not_found("the '" + listed_by + "' source has no symbol '" + symbol +
+                       "' (GET /api/tickscrawler/instruments?source=" + listed_by + " lists them)");
     }
+    instrument->id.source = stream.source;
+    copies.push_back(std::move(instrument).value());
   }
+  // A replay's trades are kept under its own name: its instruments are the replayed ones'.
+  if (replay) TC_RETURN_IF_ERROR(store.instruments().put_instruments(copies));
   return source;
 }
 

@@ -12,6 +12,7 @@
 // ids nothing is lost or stored twice (the simulator regenerates what it missed).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,9 @@ namespace tc::services {
 struct StreamRequest {
   std::string source;
   std::vector<std::string> symbols;
-  double speed = 1;  // for replay: 1 is real time, 0 as fast as possible
+  double speed = 1;                   // for replay: 1 is real time, 0 as fast as possible
+  std::string of;                     // for replay: the source whose stored trades are played
+  std::optional<int64_t> start, end;  // for replay: the stored trades' range
 
   json::object to_params() const;
   // A stream's request from its job's params (to resume it). invalid_argument when malformed.
@@ -39,7 +42,8 @@ struct StreamRequest {
 
 // Reads and checks the body of POST /api/tickscrawler/stream.
 Result<StreamRequest> read_stream_request(const serve::Request& request);
-// Checks the source exists, is built and has a live feed, and lists every symbol.
+// Checks the source exists, is built and has a live feed, and lists every symbol (for a replay:
+// the replayed source does, and the replay's own instruments are made from those).
 Result<market::Source*> check_stream(const StreamRequest& stream, storage::Store& store,
                                      const market::SourceRegistry& sources);
 
