@@ -20,7 +20,7 @@ cd "$root"
 packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev
+  libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev ca-certificates
   googletest libgtest-dev
   clang-format
 )

@@ -26,6 +26,7 @@
 #include "services/tickscrawler/simulator_seed.hpp"
 #include "services/tickscrawler/stream.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
+#include "sources/binance_source.hpp"
 #include "sources/csv_source.hpp"
 #include "sources/replay_source.hpp"
 #include "storage/memory_cache.hpp"
@@ -144,6 +145,9 @@ Status Node::start() {
     spdlog::warn("event=import_dir_unavailable path={} why=\"{}\"", s.import_dir.string(),
                  ec.message());
   p.sources.add(std::make_unique<sources::CsvSource>(s.import_dir));
+  sources::BinanceOptions binance;
+  binance.rest_url = s.binance_rest_url;
+  p.sources.add(std::make_unique<sources::BinanceSource>(binance, p.clock));
   p.sources.add(
       std::make_unique<sources::ReplaySource>(p.store->ticks(), p.store->instruments(), p.clock));
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/logging.hpp"
+#include "net/http_client.hpp"
 
 namespace tc::node {
 
@@ -50,6 +51,11 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   TC_ASSIGN_OR_RETURN(
       path, source.get_string("TICKSCRAWLER_IMPORT_DIR", (s.data_dir / "import").string()));
   s.import_dir = path;
+  TC_ASSIGN_OR_RETURN(s.binance_rest_url, source.get_string("TICKSCRAWLER_BINANCE_REST_URL",
+                                                            "https://api.binance.com"));
+  if (auto url = net::call_for_url(s.binance_rest_url); !url) {
+    return invalid_argument("TICKSCRAWLER_BINANCE_REST_URL: " + url.status().message());
+  }
   TC_ASSIGN_OR_RETURN(s.log_level, source.get_string("TC_LOG_LEVEL", "info"));
   TC_ASSIGN_OR_RETURN(s.access_log_level, source.get_string("TC_ACCESS_LOG_LEVEL", "info"));
   TC_ASSIGN_OR_RETURN(s.log_max_size, source.get_bytes("TC_LOG_MAX_SIZE", s.log_max_size));

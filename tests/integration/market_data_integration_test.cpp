@@ -10,6 +10,7 @@
 #include "core/json.hpp"
 #include "core/time_parse.hpp"
 #include "market/simulator.hpp"
+#include "support/fake_binance.hpp"
 #include "support/node_process.hpp"
 #include "support/raw_http.hpp"
 
@@ -286,6 +287,42 @@ TEST(MarketDataTest, AnEventStreamClientSeesTradesAsTheyArriveUntilTheStreamEnds
   EXPECT_NE(sse.received().find("event: end\ndata: "), std::string::npos);
   auto ended = node.request("GET", "/api/tickscrawler/stream/" + id + "/events");
   EXPECT_EQ(ended->status, 409) << ended->body;
+}
+
+TEST(MarketDataTest, ABinanceCrawlStoresEveryIdOfTheExchangeOnceDespiteItsFaults) {
+  SystemClock wall;
+  const int64_t first_ms = wall.unix_nanos() / 1'000'000 - 3 * 3'600'000;
+  testing::FakeBinance fake(2500, first_ms, 2000);
+  NodeProcess node(
+      std::map<std::string, std::string>{{"TICKSCRAWLER_BINANCE_REST_URL", fake.url()}});
+  ASSERT_TRUE(node.start()) << node.output();
+  std::string range = "\"start\":\"" + std::to_string(first_ms - 60'000) + "\",\"end\":\"" +
+                      std::to_string(first_ms + 2500 * 2000) + "\"";
+  auto r = node.request("POST", "/api/tickscrawler/crawl",
+                        R"({"source":"binance","symbols":["BTCUSDT"],"wait":true,)" + range + "}",
+                        std::chrono::seconds(60));
+  ASSERT_EQ(r->status, 200) << r->body;
+  json::object job = body_of(r);
+  ASSERT_EQ(job.at("state").as_string(), "succeeded") << r->body;
+  EXPECT_EQ(job.at("result").as_object().at("ticks_stored").as_int64(), 2500);
+  EXPECT_GT(fake.rate_limited(), 0);  // and the crawl rode them out
+  auto ticks = body_of(node.request("GET",
+                                    "/api/tickscrawler/historical?source=binance&symbol="
+                                    "BTCUSDT&limit=100000"))
+                   .at("ticks")
+                   .as_array();
+  std::vector<int64_t> ids;
+  for (const auto& t : ticks)
+    ids.push_back(std::stoll(std::string(t.as_object().at("trade_id").as_string())));
+  std::sort(ids.begin(), ids.end());
+  ASSERT_EQ(ids.size(), 2500u);
+  for (size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
+  // Exact decimals, as the exchange sent them.
+  EXPECT_EQ(to_json(ticks[0].as_object().at("price")),
+            market::to_string(*market::parse_decimal(fake.trades()[0].price)));
+  json::object unknown = body_of(node.request("POST", "/api/tickscrawler/crawl",
+                                              R"({"source":"binance","symbols":["NOPE"]})"));
+  EXPECT_EQ(unknown.at("error").as_object().at("code").as_string(), "not_found");
 }
 
 TEST(MarketDataTest, BadInputsGet4xxJson) {

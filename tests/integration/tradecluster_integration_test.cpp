@@ -69,7 +69,7 @@ TEST_F(TradeclusterTest, ServesEverySeedEndpoint) {
       {"GET", "/api/tickscrawler/status", "", 200},
       {"POST", "/api/tickscrawler/stream",
        R"({"source":"simulator","symbols":[")" + symbol + R"("]})", 202},
-      {"POST", "/api/tickscrawler/stream", R"({"source":"binance","symbols":["BTCUSDT"]})", 501},
+      {"POST", "/api/tickscrawler/stream", R"({"source":"csv","symbols":["BTCUSDT"]})", 409},
       {"DELETE", "/api/tickscrawler/stream/" + uuid, "", 404},
       {"GET", "/api/tickscrawler/historical?symbol=" + symbol, "", 200},
       {"GET", "/api/tickscrawler/historical?symbol=BTCUSDT", "", 404},

@@ -141,8 +141,17 @@ Result<market::Source*> check_crawl(CrawlRequest& crawl, storage::Store& store,
     return invalid_argument("body: field 'start' is not before the end of the range (" +
                             format_utc_time(crawl.span.end) + "): nothing has happened in it yet");
   }
+  bool learned = false;
   for (const std::string& symbol : crawl.symbols) {
     auto instrument = store.instruments().instrument({symbol, crawl.source});
+    if (!instrument && instrument.status().code() == StatusCode::kNotFound && !learned) {
+      // The store learns a source's instruments on first use (an exchange's list).
+      learned = true;
+      auto listed = source->instruments();
+      if (!listed) return listed.status();
+      TC_RETURN_IF_ERROR(store.instruments().put_instruments(*listed));
+      instrument = store.instruments().instrument({symbol, crawl.source});
+    }
     if (!instrument) {
       if (instrument.status().code() == StatusCode::kNotFound) {
         return not_found("the '" + crawl.source + "' source has no symbol '" + symbol +
