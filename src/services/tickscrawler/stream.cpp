@@ -17,6 +17,7 @@ namespace {
 constexpr size_t kMaxSymbols = 100;
 constexpr size_t kBatch = 1000;
 constexpr auto kFlushEvery = std::chrono::milliseconds(200);
+constexpr auto kLinger = std::chrono::milliseconds(5);
 // Ids remembered per symbol to publish each trade once, however often a source re-sends it.
 constexpr size_t kRecentIds = 50000;
 
@@ -26,11 +27,15 @@ class Inbox {
   void push(const market::TradeTick& t) {
     std::lock_guard lock(mu_);
     ticks_.push_back(t);
-    if (ticks_.size() >= kBatch) cv_.notify_one();
+    if (ticks_.size() == 1 || ticks_.size() >= kBatch) cv_.notify_one();
   }
+  // The trades that arrived: waits up to `wait` for the first, then up to kLinger for a fuller
+  // batch — so a trade is stored and published within milliseconds, and a flood still goes to
+  // the store in batches.
   std::vector<market::TradeTick> take(std::chrono::milliseconds wait) {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [&] { return ticks_.size() >= kBatch; });
+    cv_.wait_for(lock, wait, [&] { return !ticks_.empty(); });
+    if (!ticks_.empty()) cv_.wait_for(lock, kLinger, [&] { return ticks_.size() >= kBatch; });
     std::vector<market::TradeTick> out;
     out.swap(ticks_);
     return out;

@@ -1,7 +1,7 @@
 // Streams: a source's live trades into the stores and onto the bus, as a background job.
 //
-// A stream subscribes to its source's live feed, and every 200 ms (or 1000 trades) checks the
-// trades that arrived where they enter, stores the valid ones in one batch, publishes each new
+// A stream subscribes to its source's live feed, and as trades arrive (lingering 5 ms for more,
+// up to 1000) checks them where they enter, stores the valid ones in one batch, publishes each new
 // one on `tc.v1.data.trades.<source>.<symbol>` for the other services and for event streams,
 // and keeps the latest trade per symbol in the cache (`latest_trade:<source>:<symbol>`). Its
 // result counts what it stored, skipped and refused so far, updated while it runs.
