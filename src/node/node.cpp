@@ -147,6 +147,7 @@ Status Node::start() {
   p.sources.add(std::make_unique<sources::CsvSource>(s.import_dir));
   sources::BinanceOptions binance;
   binance.rest_url = s.binance_rest_url;
+  binance.ws_url = s.binance_ws_url;
   p.sources.add(std::make_unique<sources::BinanceSource>(binance, p.clock));
   p.sources.add(
       std::make_unique<sources::ReplaySource>(p.store->ticks(), p.store->instruments(), p.clock));

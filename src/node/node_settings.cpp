@@ -56,6 +56,12 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   if (auto url = net::call_for_url(s.binance_rest_url); !url) {
     return invalid_argument("TICKSCRAWLER_BINANCE_REST_URL: " + url.status().message());
   }
+  TC_ASSIGN_OR_RETURN(s.binance_ws_url, source.get_string("TICKSCRAWLER_BINANCE_WS_URL",
+                                                          "wss://stream.binance.com:9443"));
+  if (!s.binance_ws_url.starts_with("ws://") && !s.binance_ws_url.starts_with("wss://")) {
+    return invalid_argument("TICKSCRAWLER_BINANCE_WS_URL must be a ws:// or wss:// URL, got '" +
+                            s.binance_ws_url + "'");
+  }
   TC_ASSIGN_OR_RETURN(s.log_level, source.get_string("TC_LOG_LEVEL", "info"));
   TC_ASSIGN_OR_RETURN(s.access_log_level, source.get_string("TC_ACCESS_LOG_LEVEL", "info"));
   TC_ASSIGN_OR_RETURN(s.log_max_size, source.get_bytes("TC_LOG_MAX_SIZE", s.log_max_size));

@@ -27,6 +27,8 @@ struct NodeSettings {
   std::filesystem::path import_dir = "data/import";
   // TICKSCRAWLER_BINANCE_REST_URL: Binance's REST API (a fake exchange's in tests).
   std::string binance_rest_url = "https://api.binance.com";
+  // TICKSCRAWLER_BINANCE_WS_URL: Binance's WebSocket streams.
+  std::string binance_ws_url = "wss://stream.binance.com:9443";
   std::string log_level = "info";           // TC_LOG_LEVEL
   std::string access_log_level = "info";    // TC_ACCESS_LOG_LEVEL ("off": no access log)
   int64_t log_max_size = 64LL << 20;        // TC_LOG_MAX_SIZE: rotate each log file past it

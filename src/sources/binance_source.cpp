@@ -1,10 +1,16 @@
 #include "sources/binance_source.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
+#include <map>
 #include <thread>
 
 #include "net/http_client.hpp"
+#include "net/websocket_client.hpp"
 
 namespace tc::sources {
 namespace {
@@ -302,6 +308,155 @@ Status BinanceSource::fetch_trades(const std::string& symbol, market::TimeSpan s
     by_time = false;
     from_id = last_id + 1;
   }
+}
+
+Status BinanceSource::trades_from_id(const std::string& symbol, int64_t from_id,
+                                     const market::TradePageSink& sink) {
+  while (true) {
+    auto body = get("/api/v3/aggTrades?symbol=" + symbol + "&fromId=" + std::to_string(from_id) +
+                    "&limit=" + std::to_string(kPageLimit));
+    if (!body) return body.status();
+    if (!body->is_array()) return unavailable("Binance aggTrades did not send an array");
+    std::vector<market::TradeTick> page;
+    int64_t last = from_id - 1;
+    for (const auto& item : body->as_array()) {
+      auto t = parse_agg_trade(item, symbol, clock_.unix_nanos());
+      if (!t) return unavailable("Binance sent a malformed aggTrade: " + t.status().message());
+      last = std::max<int64_t>(last, std::stoll(t->trade_id));
+      page.push_back(std::move(t).value());
+    }
+    if (!page.empty() && !sink(page)) return Status::ok();
+    if (static_cast<int>(body->as_array().size()) < kPageLimit || last < from_id) {
+      return Status::ok();
+    }
+    from_id = last + 1;
+  }
+}
+
+// The live feed: one thread that reads the combined stream, reconnects, and fills gaps.
+class BinanceSource::Live final : public market::LiveSubscription {
+ public:
+  Live(BinanceSource& source, std::vector<std::string> symbols, market::TradeHandler on_trade)
+      : source_(source), symbols_(std::move(symbols)), on_trade_(std::move(on_trade)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Live() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  bool stopped() {
+    std::lock_guard lock(mu_);
+    return stop_;
+  }
+  // Waits `d` unless stopped first; false when stopped.
+  bool pause(Duration d) {
+    std::unique_lock lock(mu_);
+    return !cv_.wait_for(lock, d, [&] { return stop_; });
+  }
+
+  // Hands on a trade once: ids only grow per symbol.
+  void deliver(const market::TradeTick& t) {
+    int64_t id = std::stoll(t.trade_id);
+    auto [it, fresh] = last_id_.try_emplace(t.instrument_id.symbol, id);
+    if (!fresh) {
+      if (id <= it->second) return;  // a duplicate, or one the gap fill already gave
+      it->second = id;
+    }
+    on_trade_(t);
+  }
+
+  // After a reconnect: every trade since the last one delivered, from REST.
+  void fill_gaps() {
+    for (const auto& [symbol, last] : std::map<std::string, int64_t>(last_id_)) {
+      Status s =
+          source_.trades_from_id(symbol, last + 1, [&](std::span<const market::TradeTick> page) {
+            for (const auto& t : page) deliver(t);
+            return !stopped();
+          });
+      if (!s.is_ok()) {
+        spdlog::warn("event=binance_gap_fill_failed symbol={} why=\"{}\"", symbol, s.to_string());
+      }
+    }
+  }
+
+  void run() {
+    std::string streams;
+    for (const auto& s : symbols_) {
+      std::string lower = s;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      streams += (streams.empty() ? "" : "/") + lower + "@aggTrade";
+    }
+    std::string url = source_.options_.ws_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    url += "/stream?streams=" + streams;
+    Duration backoff = std::chrono::seconds(1);
+    bool first = true;
+    while (!stopped()) {
+      net::WebSocketClient ws;
+      Status connected = ws.connect(url, source_.options_.timeout);
+      if (!connected.is_ok()) {
+        spdlog::warn("event=binance_ws_connect_failed streams={} why=\"{}\"", streams,
+                     connected.to_string());
+        if (!pause(backoff)) return;
+        backoff = std::min<Duration>(backoff * 2, source_.options_.max_backoff);
+        continue;
+      }
+      ++connections_;
+      if (!first) fill_gaps();
+      first = false;
+      const TimePoint opened = source_.clock_.now();
+      while (!stopped()) {
+        if (source_.clock_.now() - opened >= source_.options_.reconnect_before) break;
+        auto message = ws.read(std::chrono::milliseconds(500));
+        if (!message) {
+          if (message.status().code() == StatusCode::kDeadlineExceeded) continue;
+          break;  // closed or broken: reconnect
+        }
+        auto v = parse_json(*message);
+        if (!v || !v->is_object() || !v->as_object().contains("data")) continue;
+        const json::value& data = v->as_object().at("data");
+        if (!data.is_object() || !data.as_object().contains("s") ||
+            !data.as_object().at("s").is_string()) {
+          continue;
+        }
+        auto t = parse_agg_trade(data, std::string(data.as_object().at("s").as_string()),
+                                 source_.clock_.unix_nanos());
+        if (t) deliver(*t);
+      }
+      ws.close();
+      // A connection that drops at once is not retried at once: a flapping venue gets backoff.
+      if (source_.clock_.now() - opened < std::chrono::seconds(1)) {
+        if (!pause(backoff)) return;
+        backoff = std::min<Duration>(backoff * 2, source_.options_.max_backoff);
+      } else {
+        backoff = std::chrono::seconds(1);
+      }
+    }
+  }
+
+  BinanceSource& source_;
+  const std::vector<std::string> symbols_;
+  market::TradeHandler on_trade_;
+  std::map<std::string, int64_t> last_id_;  // the feed thread's own
+  std::atomic<int> connections_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+Result<std::unique_ptr<market::LiveSubscription>> BinanceSource::subscribe(
+    std::vector<std::string> symbols, const market::LiveOptions&, market::TradeHandler on_trade) {
+  if (symbols.empty()) return invalid_argument("a Binance feed needs at least one symbol");
+  for (const auto& s : symbols) TC_RETURN_IF_ERROR(market::check_symbol(s));
+  return std::unique_ptr<market::LiveSubscription>(
+      std::make_unique<Live>(*this, std::move(symbols), std::move(on_trade)));
 }
 
 Status BinanceSource::fetch_bars(const std::string& symbol, market::Interval interval,

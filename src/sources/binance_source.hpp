@@ -12,8 +12,8 @@
 //
 // A 429 or 418 answer is honoured: the source waits for its Retry-After (at most a minute)
 // and tries again, up to five times; a 5xx or an unreachable host is retried with backoff.
-// Base URLs are settings (TICKSCRAWLER_BINANCE_REST_URL), so tests run against a fake exchange;
-// https:// URLs use TLS.
+// Base URLs are settings (TICKSCRAWLER_BINANCE_REST_URL, TICKSCRAWLER_BINANCE_WS_URL), so tests
+// run against a fake exchange; https:// and wss:// URLs use TLS.
 //
 // Thread-safe.
 #pragma once
@@ -30,6 +30,9 @@ namespace tc::sources {
 
 struct BinanceOptions {
   std::string rest_url = "https://api.binance.com";
+  std::string ws_url = "wss://stream.binance.com:9443";
+  Duration reconnect_before = std::chrono::hours(23);  // Binance closes connections at 24 h
+  Duration max_backoff = std::chrono::seconds(30);
   Duration timeout = std::chrono::seconds(10);  // per HTTP request
   int max_retries = 5;
   Duration max_retry_wait = std::chrono::seconds(60);
@@ -42,7 +45,7 @@ class BinanceSource final : public market::Source {
 
   std::string_view name() const override { return "binance"; }
   market::SourceCapabilities capabilities() const override {
-    return {.trades = true, .bars = true, .live = false};
+    return {.trades = true, .bars = true, .live = true};
   }
   Result<std::vector<market::Instrument>> instruments() override;
   using Source::fetch_bars;
@@ -52,19 +55,26 @@ class BinanceSource final : public market::Source {
                       const market::TradePageSink& sink) override;
   Status fetch_bars(const std::string& symbol, market::Interval interval, market::TimeSpan span,
                     const market::FetchOptions& options, const market::BarPageSink& sink) override;
+  // Live trades from the combined WebSocket stream of the symbols' `<symbol>@aggTrade`: pings
+  // are answered, a lost connection is reopened with backoff (and one is renewed before
+  // Binance's 24-hour limit), and after each reconnect the trades missed meanwhile are fetched
+  // from REST by id, so the feed has no gap and no trade twice.
   using Source::subscribe;
-  Result<std::unique_ptr<market::LiveSubscription>> subscribe(std::vector<std::string>,
-                                                              const market::LiveOptions&,
-                                                              market::TradeHandler) override {
-    return unimplemented("live Binance trades (the WebSocket feed) are not built yet");
-  }
+  Result<std::unique_ptr<market::LiveSubscription>> subscribe(
+      std::vector<std::string> symbols, const market::LiveOptions& options,
+      market::TradeHandler on_trade) override;
 
  private:
   // GET `target` (path and query) as JSON, with the retries described above.
   Result<json::value> get(const std::string& target);
+  // Trades of `symbol` from id `from_id` up to the newest, in pages.
+  Status trades_from_id(const std::string& symbol, int64_t from_id,
+                        const market::TradePageSink& sink);
   // The id of the first trade at or after `ms` (bisecting ids, which grow with time); nullopt
   // when there is none yet.
   Result<std::optional<int64_t>> first_id_at_or_after(const std::string& symbol, int64_t ms);
+
+  class Live;
 
   const BinanceOptions options_;
   const Clock& clock_;

@@ -11,6 +11,7 @@
 #include "core/time_parse.hpp"
 #include "market/simulator.hpp"
 #include "support/fake_binance.hpp"
+#include "support/fake_binance_ws.hpp"
 #include "support/node_process.hpp"
 #include "support/raw_http.hpp"
 
@@ -323,6 +324,54 @@ TEST(MarketDataTest, ABinanceCrawlStoresEveryIdOfTheExchangeOnceDespiteItsFaults
   json::object unknown = body_of(node.request("POST", "/api/tickscrawler/crawl",
                                               R"({"source":"binance","symbols":["NOPE"]})"));
   EXPECT_EQ(unknown.at("error").as_object().at("code").as_string(), "not_found");
+}
+
+TEST(MarketDataTest, ABinanceStreamRidesOutADroppedFeedWithNoGapAndNoDuplicate) {
+  SystemClock wall;
+  const int64_t first_ms = wall.unix_nanos() / 1'000'000 - 600'000;
+  testing::FakeBinance rest(300, first_ms, 1000);
+  const auto& trades = rest.trades();
+  auto msg = [&](size_t i) {
+    const auto& t = trades[i];
+    return testing::FakeBinanceWs::message("BTCUSDT", t.id, t.price, t.qty, t.ms, t.buyer_maker);
+  };
+  testing::FakeBinanceWs ws([&](int connection) {
+    testing::FakeBinanceWs::Script s;
+    if (connection == 0) {
+      for (size_t i = 0; i < 120; ++i) s.messages.push_back(msg(i));
+    } else {  // after the drop, from 200 on: 120..199 come from REST
+      for (size_t i = 200; i < 300; ++i) s.messages.push_back(msg(i));
+      s.messages.push_back(msg(250));  // a duplicate
+      s.drop = false;
+    }
+    return s;
+  });
+  NodeProcess node(std::map<std::string, std::string>{{"TICKSCRAWLER_BINANCE_REST_URL", rest.url()},
+                                                      {"TICKSCRAWLER_BINANCE_WS_URL", ws.url()}});
+  ASSERT_TRUE(node.start()) << node.output();
+  auto r = node.request("POST", "/api/tickscrawler/stream",
+                        R"({"source":"binance","symbols":["BTCUSDT"]})");
+  ASSERT_EQ(r->status, 202) << r->body;
+  std::string id(body_of(r).at("id").as_string());
+  auto stored = [&] {
+    std::vector<int64_t> ids;
+    auto ticks = body_of(node.request("GET",
+                                      "/api/tickscrawler/historical?source=binance&symbol="
+                                      "BTCUSDT&limit=100000"))
+                     .at("ticks")
+                     .as_array();
+    for (const auto& t : ticks) {
+      ids.push_back(std::stoll(std::string(t.as_object().at("trade_id").as_string())));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  ASSERT_TRUE(wait_until([&] { return stored().size() >= 300; }, std::chrono::seconds(30)));
+  auto ids = stored();
+  ASSERT_EQ(ids.size(), 300u);
+  for (size_t i = 0; i < ids.size(); ++i) ASSERT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
+  EXPECT_EQ(ws.connections(), 2);
+  EXPECT_EQ(node.request("DELETE", "/api/tickscrawler/stream/" + id)->status, 200);
 }
 
 TEST(MarketDataTest, BadInputsGet4xxJson) {

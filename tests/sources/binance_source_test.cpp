@@ -118,3 +118,59 @@ TEST(BinanceSourceTest, ARangeTakesOnlyItsTrades) {
 
 }  // namespace
 }  // namespace tc::sources
+
+#include "support/fake_binance_ws.hpp"
+#include "support/wait.hpp"
+
+namespace tc::sources {
+namespace {
+
+TEST(BinanceLiveTest, ADroppedFeedReconnectsAndFillsTheGapFromRestWithoutDuplicates) {
+  const int64_t first = 1'700'000'000'000;
+  testing::FakeBinance rest(300, first, 1000);  // ids 1000..1299
+  const auto& trades = rest.trades();
+  auto msg = [&](size_t i) {
+    const auto& t = trades[i];
+    return testing::FakeBinanceWs::message("BTCUSDT", t.id, t.price, t.qty, t.ms, t.buyer_maker);
+  };
+  // First connection: trades 0..99, then dropped. Second: from 150 (150 twice), held open.
+  testing::FakeBinanceWs ws([&](int connection) {
+    testing::FakeBinanceWs::Script s;
+    if (connection == 0) {
+      for (size_t i = 0; i < 100; ++i) s.messages.push_back(msg(i));
+    } else {
+      s.messages.push_back(msg(150));
+      for (size_t i = 150; i < 300; ++i) s.messages.push_back(msg(i));
+      s.drop = false;
+    }
+    return s;
+  });
+  SystemClock clock;
+  BinanceOptions o;
+  o.rest_url = rest.url();
+  o.ws_url = ws.url();
+  o.max_retry_wait = std::chrono::milliseconds(0);
+  BinanceSource source(o, clock);
+  std::mutex mu;
+  std::vector<int64_t> ids;
+  auto sub = source.subscribe({"BTCUSDT"}, market::LiveOptions{}, [&](const market::TradeTick& t) {
+    std::lock_guard lock(mu);
+    ids.push_back(std::stoll(t.trade_id));
+  });
+  ASSERT_TRUE(sub.is_ok()) << sub.status().to_string();
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::lock_guard lock(mu);
+        return ids.size() >= 300;
+      },
+      std::chrono::seconds(20)));
+  sub->reset();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(ids.size(), 300u);  // none twice
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
+  EXPECT_EQ(ws.connections(), 2);
+  EXPECT_EQ(ws.last_target(), "/stream?streams=btcusdt@aggTrade");
+}
+
+}  // namespace
+}  // namespace tc::sources

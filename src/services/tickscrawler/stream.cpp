@@ -249,8 +249,17 @@ Result<market::Source*> check_stream(const StreamRequest& stream, storage::Store
   }
   const std::string& listed_by = replay ? stream.of : stream.source;
   std::vector<market::Instrument> copies;
+  bool learned = false;
   for (const std::string& symbol : stream.symbols) {
     auto instrument = store.instruments().instrument({symbol, listed_by});
+    if (!instrument && instrument.status().code() == StatusCode::kNotFound && !learned && !replay) {
+      // The store learns a source's instruments on first use (an exchange's list).
+      learned = true;
+      auto listed = source->instruments();
+      if (!listed) return listed.status();
+      TC_RETURN_IF_ERROR(store.instruments().put_instruments(*listed));
+      instrument = store.instruments().instrument({symbol, listed_by});
+    }
     if (!instrument) {
       if (instrument.status().code() != StatusCode::kNotFound) return instrument.status();
       return not_found("the '" + listed_by + "' source has no symbol '" + symbol +
