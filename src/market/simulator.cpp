@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include "core/stoppable_thread.hpp"
+
 namespace tc::market {
 namespace {
 
@@ -486,25 +488,15 @@ Status MarketSimulator::fetch_bars(const std::string& symbol, Interval interval,
 class MarketSimulator::Live final : public LiveSubscription {
  public:
   Live(MarketSimulator& sim, std::vector<size_t> indexes, TradeHandler on_trade)
-      : sim_(sim), indexes_(std::move(indexes)), on_trade_(std::move(on_trade)) {
-    int64_t now = sim_.clock_.unix_nanos();
-    emitted_until_.assign(indexes_.size(), now);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~Live() override {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+      : sim_(sim),
+        indexes_(std::move(indexes)),
+        on_trade_(std::move(on_trade)),
+        emitted_until_(indexes_.size(), sim_.clock_.unix_nanos()),
+        thread_([this](StopSignal& stop) { run(stop); }) {}
 
  private:
-  void run() {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_; })) {
-      lock.unlock();
+  void run(StopSignal& stop) {
+    while (stop.wait_for(std::chrono::milliseconds(200))) {
       int64_t now = sim_.clock_.unix_nanos();
       for (size_t k = 0; k < indexes_.size(); ++k) {
         int64_t from = emitted_until_[k];
@@ -513,7 +505,6 @@ class MarketSimulator::Live final : public LiveSubscription {
         });
         emitted_until_[k] = now;
       }
-      lock.lock();
     }
   }
 
@@ -521,10 +512,7 @@ class MarketSimulator::Live final : public LiveSubscription {
   std::vector<size_t> indexes_;
   TradeHandler on_trade_;
   std::vector<int64_t> emitted_until_;  // per symbol: every trade before this was handed over
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  StoppableThread thread_;              // last: it runs on the members above
 };
 
 Result<std::unique_ptr<LiveSubscription>> MarketSimulator::subscribe(

@@ -82,36 +82,37 @@ Status WebSocketClient::connect(const std::string& url, Duration timeout) {
                              " failed: " + e.message());
   };
   auto host_header = host + ":" + port;
-  if (!tls) {
-    auto& w = s.stream.emplace<ws::stream<beast::tcp_stream>>(s.ioc);
-    ec = s.run(
+  // Connect, then `secure` (the TLS handshake, or nothing), then the WebSocket handshake.
+  auto open = [&](auto& w, auto secure) -> Status {
+    beast::error_code e = s.run(
         [&](auto done) {
           beast::get_lowest_layer(w).async_connect(endpoints,
-                                                   [done](beast::error_code e, auto) { done(e); });
+                                                   [done](beast::error_code r, auto) { done(r); });
         },
         timeout);
-    if (ec) return fail("connect", ec);
-    ec = s.run([&](auto done) { w.async_handshake(host_header, target, done); }, timeout);
-    if (ec) return fail("handshake", ec);
+    if (e) return fail("connect", e);
+    if (e = secure(w); e) return fail("TLS handshake", e);
+    e = s.run([&](auto done) { w.async_handshake(host_header, target, done); }, timeout);
+    if (e) return fail("handshake", e);
+    return Status::ok();
+  };
+  Status opened;
+  if (!tls) {
+    opened = open(s.stream.emplace<ws::stream<beast::tcp_stream>>(s.ioc),
+                  [](auto&) { return beast::error_code{}; });
   } else {
     s.tls.set_default_verify_paths();
     s.tls.set_verify_mode(ssl::verify_peer);
     auto& w = s.stream.emplace<ws::stream<beast::ssl_stream<beast::tcp_stream>>>(s.ioc, s.tls);
     SSL_set_tlsext_host_name(w.next_layer().native_handle(), host.c_str());
     w.next_layer().set_verify_callback(ssl::host_name_verification(host));
-    ec = s.run(
-        [&](auto done) {
-          beast::get_lowest_layer(w).async_connect(endpoints,
-                                                   [done](beast::error_code e, auto) { done(e); });
-        },
-        timeout);
-    if (ec) return fail("connect", ec);
-    ec = s.run([&](auto done) { w.next_layer().async_handshake(ssl::stream_base::client, done); },
-               timeout);
-    if (ec) return fail("TLS handshake", ec);
-    ec = s.run([&](auto done) { w.async_handshake(host_header, target, done); }, timeout);
-    if (ec) return fail("handshake", ec);
+    opened = open(w, [&](auto& stream) {
+      return s.run(
+          [&](auto done) { stream.next_layer().async_handshake(ssl::stream_base::client, done); },
+          timeout);
+    });
   }
+  TC_RETURN_IF_ERROR(opened);
   std::lock_guard lock(s.mu);
   s.open = true;
   return Status::ok();

@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "core/stoppable_thread.hpp"
 #include "net/http_client.hpp"
 #include "net/websocket_client.hpp"
 
@@ -337,29 +338,12 @@ Status BinanceSource::trades_from_id(const std::string& symbol, int64_t from_id,
 class BinanceSource::Live final : public market::LiveSubscription {
  public:
   Live(BinanceSource& source, std::vector<std::string> symbols, market::TradeHandler on_trade)
-      : source_(source), symbols_(std::move(symbols)), on_trade_(std::move(on_trade)) {
-    thread_ = std::thread([this] { run(); });
-  }
-  ~Live() override {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+      : source_(source),
+        symbols_(std::move(symbols)),
+        on_trade_(std::move(on_trade)),
+        thread_([this](StopSignal& stop) { run(stop); }) {}
 
  private:
-  bool stopped() {
-    std::lock_guard lock(mu_);
-    return stop_;
-  }
-  // Waits `d` unless stopped first; false when stopped.
-  bool pause(Duration d) {
-    std::unique_lock lock(mu_);
-    return !cv_.wait_for(lock, d, [&] { return stop_; });
-  }
-
   // Hands on a trade once: ids only grow per symbol.
   void deliver(const market::TradeTick& t) {
     int64_t id = std::stoll(t.trade_id);
@@ -372,12 +356,12 @@ class BinanceSource::Live final : public market::LiveSubscription {
   }
 
   // After a reconnect: every trade since the last one delivered, from REST.
-  void fill_gaps() {
+  void fill_gaps(StopSignal& stop) {
     for (const auto& [symbol, last] : std::map<std::string, int64_t>(last_id_)) {
       Status s =
           source_.trades_from_id(symbol, last + 1, [&](std::span<const market::TradeTick> page) {
             for (const auto& t : page) deliver(t);
-            return !stopped();
+            return !stop.stopped();
           });
       if (!s.is_ok()) {
         spdlog::warn("event=binance_gap_fill_failed symbol={} why=\"{}\"", symbol, s.to_string());
@@ -385,7 +369,7 @@ class BinanceSource::Live final : public market::LiveSubscription {
     }
   }
 
-  void run() {
+  void run(StopSignal& stop) {
     std::string streams;
     for (const auto& s : symbols_) {
       std::string lower = s;
@@ -397,21 +381,21 @@ class BinanceSource::Live final : public market::LiveSubscription {
     url += "/stream?streams=" + streams;
     Duration backoff = std::chrono::seconds(1);
     bool first = true;
-    while (!stopped()) {
+    while (!stop.stopped()) {
       net::WebSocketClient ws;
       Status connected = ws.connect(url, source_.options_.timeout);
       if (!connected.is_ok()) {
         spdlog::warn("event=binance_ws_connect_failed streams={} why=\"{}\"", streams,
                      connected.to_string());
-        if (!pause(backoff)) return;
+        if (!stop.wait_for(backoff)) return;
         backoff = std::min<Duration>(backoff * 2, source_.options_.max_backoff);
         continue;
       }
       ++connections_;
-      if (!first) fill_gaps();
+      if (!first) fill_gaps(stop);
       first = false;
       const TimePoint opened = source_.clock_.now();
-      while (!stopped()) {
+      while (!stop.stopped()) {
         if (source_.clock_.now() - opened >= source_.options_.reconnect_before) break;
         auto message = ws.read(std::chrono::milliseconds(500));
         if (!message) {
@@ -432,7 +416,7 @@ class BinanceSource::Live final : public market::LiveSubscription {
       ws.close();
       // A connection that drops at once is not retried at once: a flapping venue gets backoff.
       if (source_.clock_.now() - opened < std::chrono::seconds(1)) {
-        if (!pause(backoff)) return;
+        if (!stop.wait_for(backoff)) return;
         backoff = std::min<Duration>(backoff * 2, source_.options_.max_backoff);
       } else {
         backoff = std::chrono::seconds(1);
@@ -445,10 +429,7 @@ class BinanceSource::Live final : public market::LiveSubscription {
   market::TradeHandler on_trade_;
   std::map<std::string, int64_t> last_id_;  // the feed thread's own
   std::atomic<int> connections_{0};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  StoppableThread thread_;  // last: it runs on the members above
 };
 
 Result<std::unique_ptr<market::LiveSubscription>> BinanceSource::subscribe(

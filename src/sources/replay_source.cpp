@@ -1,8 +1,6 @@
 #include "sources/replay_source.hpp"
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include "core/stoppable_thread.hpp"
 
 namespace tc::sources {
 
@@ -11,18 +9,12 @@ class ReplaySource::Player final : public market::LiveSubscription {
  public:
   Player(storage::TickStore& ticks, const Clock& clock, std::vector<std::string> symbols,
          market::LiveOptions options, market::TradeHandler on_trade)
-      : ticks_(ticks), clock_(clock), options_(std::move(options)), on_trade_(std::move(on_trade)) {
-    for (auto& s : symbols) feeds_.push_back(Feed{std::move(s), {}, 0, std::nullopt, false});
-    thread_ = std::thread([this] { play(); });
-  }
-  ~Player() override {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+      : ticks_(ticks),
+        clock_(clock),
+        options_(std::move(options)),
+        on_trade_(std::move(on_trade)),
+        feeds_(make_feeds(std::move(symbols))),
+        thread_([this](StopSignal& stop) { play(stop); }) {}
 
  private:
   // One symbol's stored trades, read a page at a time.
@@ -34,6 +26,12 @@ class ReplaySource::Player final : public market::LiveSubscription {
     bool done = false;
   };
   static constexpr int64_t kPage = 10000;
+
+  static std::vector<Feed> make_feeds(std::vector<std::string> symbols) {
+    std::vector<Feed> feeds;
+    for (auto& s : symbols) feeds.push_back(Feed{std::move(s), {}, 0, std::nullopt, false});
+    return feeds;
+  }
 
   // The feed's next trade, reading its next page when needed; nullptr when it has no more.
   const market::TradeTick* head(Feed& f) {
@@ -55,18 +53,16 @@ class ReplaySource::Player final : public market::LiveSubscription {
   }
 
   // Waits until `due` on the injected clock; false when stopped first.
-  bool wait_until(TimePoint due) {
-    std::unique_lock lock(mu_);
-    while (!stop_) {
+  bool wait_until(TimePoint due, StopSignal& stop) {
+    while (true) {
       Duration left = due - clock_.now();
-      if (left <= Duration::zero()) return true;
+      if (left <= Duration::zero()) return !stop.stopped();
       // Real time and the injected clock may differ (tests, simulations): look again often.
-      cv_.wait_for(lock, std::min<Duration>(left, std::chrono::milliseconds(20)));
+      if (!stop.wait_for(std::min<Duration>(left, std::chrono::milliseconds(20)))) return false;
     }
-    return false;
   }
 
-  void play() {
+  void play(StopSignal& stop) {
     std::optional<int64_t> first_ts;
     const TimePoint started = clock_.now();
     while (true) {
@@ -83,10 +79,9 @@ class ReplaySource::Player final : public market::LiveSubscription {
       if (!first_ts) first_ts = best->ts_event;
       if (options_.speed > 0) {
         double offset = static_cast<double>(best->ts_event - *first_ts) / options_.speed;
-        if (!wait_until(started + Duration(static_cast<int64_t>(offset)))) return;
-      } else {
-        std::lock_guard lock(mu_);
-        if (stop_) return;
+        if (!wait_until(started + Duration(static_cast<int64_t>(offset)), stop)) return;
+      } else if (stop.stopped()) {
+        return;
       }
       market::TradeTick t = *best;
       t.instrument_id.source = "replay";
@@ -101,10 +96,7 @@ class ReplaySource::Player final : public market::LiveSubscription {
   const market::LiveOptions options_;
   market::TradeHandler on_trade_;
   std::vector<Feed> feeds_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  StoppableThread thread_;  // last: it runs on the members above
 };
 
 Result<std::unique_ptr<market::LiveSubscription>> ReplaySource::subscribe(
