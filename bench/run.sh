@@ -9,7 +9,9 @@
 #
 #   market    trades/s ingested through the real path beside a bare SQLite insert of the same
 #             rows into the same table, and 1 M stored trades served as 1-minute bars beside the
-#             same aggregation in SQL (bench/market_bench.cpp).
+#             same aggregation in SQL (bench/market_bench.cpp); trades/s from a fake Binance's
+#             WebSocket through the real binary to its store, and the exchange-to-SSE-client
+#             latency at 1000 trades/s (bench/stream_bench.cpp).
 #
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3] [http|market|all]
 #
@@ -35,11 +37,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build --target tradecluster market_bench > /dev/null
+cmake --build build --target tradecluster market_bench stream_bench > /dev/null
 
 if [ "$only" = market ] || [ "$only" = all ]; then
   echo "market: median of $rounds rounds"
   ./build/bench/market_bench 1000000 "$rounds"
+  ./build/bench/stream_bench 200000 2>/dev/null
   [ "$only" = market ] && exit 0
 fi
 

@@ -28,6 +28,11 @@ struct WebSocketClient::Impl {
   beast::flat_buffer buffer;
   std::mutex mu;
   bool open = false;
+  // A read that outlived its caller's timeout stays pending (cancelling a WebSocket read would
+  // end the connection); the next read() goes on waiting for it.
+  bool reading = false;
+  bool read_done = false;
+  beast::error_code read_result;
 
   // Runs `start(done)` on the context until it completes or `timeout` passes.
   template <typename Start>
@@ -124,26 +129,33 @@ Result<std::string> WebSocketClient::read(Duration timeout) {
     std::lock_guard lock(s.mu);
     if (!s.open) return unavailable("the WebSocket is closed");
   }
-  s.buffer.clear();
-  beast::error_code ec = std::visit(
-      [&](auto& w) -> beast::error_code {
-        if constexpr (std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) {
-          return asio::error::not_connected;
-        } else {
-          // Pings are answered inside the read, as Beast does by default.
-          return s.run(
-              [&](auto done) {
-                w.async_read(s.buffer, [done](beast::error_code e, size_t) { done(e); });
-              },
-              timeout);
-        }
-      },
-      s.stream);
-  if (ec == beast::error::timeout) return deadline_exceeded("no WebSocket message in time");
-  if (ec) {
+  if (!s.reading) {
+    s.buffer.clear();
+    s.reading = true;
+    s.read_done = false;
+    std::visit(
+        [&](auto& w) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(w)>, std::monostate>) {
+            s.read_done = true;
+            s.read_result = asio::error::not_connected;
+          } else {
+            // Pings are answered inside the read, as Beast does by default.
+            w.async_read(s.buffer, [&s](beast::error_code e, size_t) {
+              s.read_result = e;
+              s.read_done = true;
+            });
+          }
+        },
+        s.stream);
+  }
+  s.ioc.restart();
+  s.ioc.run_for(std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+  if (!s.read_done) return deadline_exceeded("no WebSocket message in time");
+  s.reading = false;
+  if (s.read_result) {
     std::lock_guard lock(s.mu);
     s.open = false;
-    return unavailable("the WebSocket closed: " + ec.message());
+    return unavailable("the WebSocket closed: " + s.read_result.message());
   }
   return beast::buffers_to_string(s.buffer.data());
 }

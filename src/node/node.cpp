@@ -128,16 +128,13 @@ Status Node::start() {
                (s.data_dir / "tradecluster.db").string(), p.store->schema_version());
   p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory);
   p.bus = std::make_unique<cluster::InProcBus>();
+  market::MarketSimulator* simulator = nullptr;
   if (s.simulator_instruments > 0) {
-    auto simulator = std::make_unique<market::MarketSimulator>(
+    auto sim = std::make_unique<market::MarketSimulator>(
         market::SimulatorOptions{simulator_seed(p.store->catalog()), s.simulator_instruments},
         p.clock);
-    auto seeded =
-        services::seed_daily_history(*simulator, *p.store, p.clock, s.simulator_history_days, 2);
-    if (!seeded) return seeded.status();
-    spdlog::info("event=simulator_seeded instruments={} daily_bars_written={} seconds={:.2f}",
-                 seeded->instruments, seeded->bars_written, seeded->seconds);
-    p.sources.add(std::move(simulator));
+    simulator = sim.get();
+    p.sources.add(std::move(sim));
   }
   std::error_code ec;
   std::filesystem::create_directories(s.import_dir, ec);
@@ -177,9 +174,6 @@ Status Node::start() {
   p.services = std::make_unique<services::ServiceContext>(
       services::ServiceContext{p.clock, *p.store, *p.cache, *p.bus, p.sources, *p.jobs, *p.runner,
                                *p.runtime, std::string(kNodeName), p.started_at});
-  auto resumed = services::resume_streams(*p.services);
-  if (!resumed) return resumed.status();
-  if (*resumed > 0) spdlog::info("event=streams_resumed count={}", *resumed);
   TC_RETURN_IF_ERROR(p.runtime->add(
       services::make_algorunner_deployment(*p.services, s.algorunner_options), s.algorunner));
   TC_RETURN_IF_ERROR(p.runtime->add(
@@ -230,6 +224,18 @@ Status Node::start() {
       });
   TC_RETURN_IF_ERROR(p.control_server->start());
 
+  // Seeding takes seconds for a large universe: it runs once the ports are ours (a busy port
+  // fails at once), before the node is ready.
+  if (simulator != nullptr) {
+    auto seeded =
+        services::seed_daily_history(*simulator, *p.store, p.clock, s.simulator_history_days, 2);
+    if (!seeded) return seeded.status();
+    spdlog::info("event=simulator_seeded instruments={} daily_bars_written={} seconds={:.2f}",
+                 seeded->instruments, seeded->bars_written, seeded->seconds);
+  }
+  auto resumed = services::resume_streams(*p.services);
+  if (!resumed) return resumed.status();
+  if (*resumed > 0) spdlog::info("event=streams_resumed count={}", *resumed);
   p.runtime->deploy_all();
   p.runtime->start();
   // Ready once the first replicas are built and checked (`start --detach` and readiness probes

@@ -164,6 +164,9 @@ TEST(BinanceLiveTest, ADroppedFeedReconnectsAndFillsTheGapFromRestWithoutDuplica
         return ids.size() >= 300;
       },
       std::chrono::seconds(20)));
+  // A quiet feed is not a broken one: reads time out, the connection stays.
+  EXPECT_FALSE(
+      testing::wait_until([&] { return ws.connections() > 2; }, std::chrono::milliseconds(1500)));
   sub->reset();
   std::lock_guard lock(mu);
   ASSERT_EQ(ids.size(), 300u);  // none twice

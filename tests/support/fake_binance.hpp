@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
@@ -43,7 +44,7 @@ class FakeBinance {
     o.access_log = false;
     server_ = std::make_unique<net::HttpServer>(
         o, [this](net::Request r, net::Responder respond) { respond(answer(r)); });
-    EXPECT_TRUE(server_->start().is_ok());
+    if (!server_->start().is_ok()) std::abort();  // no port for the fake: nothing to test
   }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }

@@ -17,6 +17,10 @@ class FakeBinanceWs {
  public:
   struct Script {
     std::vector<std::string> messages;
+    // Then `paced_count` messages made at the moment they are sent, `spacing` apart.
+    int paced_count = 0;
+    std::chrono::microseconds spacing{0};
+    std::function<std::string(int)> paced;
     bool drop = true;  // close the connection after the messages
   };
   using ScriptFor = std::function<Script(int connection)>;
@@ -87,6 +91,14 @@ class FakeBinanceWs {
         w.text(true);
         w.write(boost::asio::buffer(m), ec);
         if (ec) break;
+      }
+      auto next = std::chrono::steady_clock::now();
+      for (int i = 0; i < script.paced_count && !ec && !stop_; ++i) {
+        next += script.spacing;
+        std::this_thread::sleep_until(next);
+        std::string m = script.paced(i);
+        w.text(true);
+        w.write(boost::asio::buffer(m), ec);
       }
       if (script.drop) {
         w.next_layer().close(ec);  // abruptly, as a dropped connection

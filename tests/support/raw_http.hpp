@@ -101,6 +101,10 @@ class RawConnection {
     }
     return closed_by_peer_;
   }
+  // Reads what arrives next (true), or nothing before `timeout` or the close (false).
+  bool read_more(std::chrono::milliseconds timeout) {
+    return read_some(std::chrono::steady_clock::now() + timeout);
+  }
   const std::string& received() const { return received_; }
   void close() {
     if (fd_ >= 0) ::close(fd_);
