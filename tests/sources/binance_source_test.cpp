@@ -177,3 +177,58 @@ TEST(BinanceLiveTest, ADroppedFeedReconnectsAndFillsTheGapFromRestWithoutDuplica
 
 }  // namespace
 }  // namespace tc::sources
+
+namespace tc::sources {
+namespace {
+
+TEST(BinanceLiveTest, AConnectionIsRenewedBeforeBinancesDayLimitWithoutAGap) {
+  const int64_t first = 1'700'000'000'000;
+  testing::FakeBinance rest(200, first, 1000);
+  const auto& trades = rest.trades();
+  auto msg = [&](size_t i) {
+    const auto& t = trades[i];
+    return testing::FakeBinanceWs::message("BTCUSDT", t.id, t.price, t.qty, t.ms, t.buyer_maker);
+  };
+  // Each connection is held open; the second starts at 150 (100..149 come from REST).
+  testing::FakeBinanceWs ws([&](int connection) {
+    testing::FakeBinanceWs::Script s;
+    for (size_t i = connection == 0 ? 0 : 150; i < (connection == 0 ? 100u : 200u); ++i) {
+      s.messages.push_back(msg(i));
+    }
+    s.drop = false;
+    return s;
+  });
+  ManualClock clock(first * 1'000'000);
+  BinanceOptions o;
+  o.rest_url = rest.url();
+  o.ws_url = ws.url();
+  o.max_retry_wait = std::chrono::milliseconds(0);
+  BinanceSource source(o, clock);
+  std::mutex mu;
+  std::vector<int64_t> ids;
+  auto sub = source.subscribe({"BTCUSDT"}, market::LiveOptions{}, [&](const market::TradeTick& t) {
+    std::lock_guard lock(mu);
+    ids.push_back(std::stoll(t.trade_id));
+  });
+  ASSERT_TRUE(sub.is_ok());
+  ASSERT_TRUE(testing::wait_until([&] {
+    std::lock_guard lock(mu);
+    return ids.size() == 100;
+  }));
+  EXPECT_EQ(ws.connections(), 1);
+  clock.advance(std::chrono::hours(23));  // the connection's age reaches the renewal point
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::lock_guard lock(mu);
+        return ids.size() >= 200;
+      },
+      std::chrono::seconds(20)));
+  sub->reset();
+  EXPECT_EQ(ws.connections(), 2);
+  std::lock_guard lock(mu);
+  ASSERT_EQ(ids.size(), 200u);
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
+}
+
+}  // namespace
+}  // namespace tc::sources
