@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,8 @@ class JsonWriter {
   JsonWriter& value(double v);
   JsonWriter& value(const json::value& v);
   JsonWriter& null();
+  // The string, or null when there is none.
+  JsonWriter& value(const std::optional<std::string>& s) { return s ? value(*s) : null(); }
   // Inserts text that is already JSON.
   JsonWriter& raw(std::string_view json);
 

@@ -120,14 +120,16 @@ Result<std::shared_ptr<JobRunner::Entry>> JobRunner::attach(const std::string& i
 void JobRunner::run(const std::shared_ptr<Entry>& entry, JobWork work, bool resumed) {
   JobContext ctx(entry->id, entry->shared, registry_, clock_);
   Result<json::value> outcome = cancelled("the job was stopped before it started");
-  // A stop may have come while the job was pending; then its work never starts. A resumed job
-  // may still be running in the store.
+  // A stop may have come while the job was pending; then its work never starts. Once the job is
+  // running its work always runs — it sees a stop at its first check and returns what it has
+  // (nothing yet), so a running job always ends with a result. A resumed job may still be
+  // running in the store.
   bool started = registry_.start(entry->id).is_ok();
   if (!started && resumed) {
     auto current = registry_.get(entry->id);
     started = current && current->state == JobState::kRunning;
   }
-  if (started && !ctx.should_stop()) {
+  if (started) {
     try {
       outcome = work(ctx);
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include "market/source_registry.hpp"
 #include "market/tick_validator.hpp"
 #include "services/common/handler_support.hpp"
+#include "services/tickscrawler/source_lookup.hpp"
 
 namespace tc::services {
 namespace {
@@ -95,20 +96,8 @@ Result<CrawlRequest> read_crawl_request(const serve::Request& request) {
 
 Result<market::Source*> check_crawl(CrawlRequest& crawl, storage::Store& store,
                                     const market::SourceRegistry& sources, const Clock& clock) {
-  auto known = store.catalog().data_sources();
-  if (!known) return known.status();
-  auto record = std::find_if(known->begin(), known->end(),
-                             [&](const auto& s) { return s.name == crawl.source; });
-  if (record == known->end()) {
-    return not_found("no data source named '" + crawl.source +
-                     "' (GET /api/tickscrawler/sources lists them)");
-  }
-  if (!record->enabled)
-    return failed_precondition("data source '" + crawl.source + "' is disabled");
-  market::Source* source = sources.find(crawl.source);
-  if (source == nullptr) {
-    return unimplemented("the '" + crawl.source + "' source is not built yet");
-  }
+  market::Source* source = nullptr;
+  TC_ASSIGN_OR_RETURN(source, find_source(store, sources, crawl.source));
   market::SourceCapabilities can = source->capabilities();
   if (crawl.kind == CrawlRequest::Kind::kTrades ? !can.trades : !can.bars) {
     return failed_precondition("the '" + crawl.source + "' source has no history of " +
@@ -141,25 +130,8 @@ Result<market::Source*> check_crawl(CrawlRequest& crawl, storage::Store& store,
     return invalid_argument("body: field 'start' is not before the end of the range (" +
                             format_utc_time(crawl.span.end) + "): nothing has happened in it yet");
   }
-  bool learned = false;
   for (const std::string& symbol : crawl.symbols) {
-    auto instrument = store.instruments().instrument({symbol, crawl.source});
-    if (!instrument && instrument.status().code() == StatusCode::kNotFound && !learned) {
-      // The store learns a source's instruments on first use (an exchange's list).
-      learned = true;
-      auto listed = source->instruments();
-      if (!listed) return listed.status();
-      TC_RETURN_IF_ERROR(store.instruments().put_instruments(*listed));
-      instrument = store.instruments().instrument({symbol, crawl.source});
-    }
-    if (!instrument) {
-      if (instrument.status().code() == StatusCode::kNotFound) {
-        return not_found("the '" + crawl.source + "' source has no symbol '" + symbol +
-                         "' (GET /api/tickscrawler/instruments?source=" + crawl.source +
-                         " lists them)");
-      }
-      return instrument.status();
-    }
+    TC_RETURN_IF_ERROR(find_instrument(store, source, {symbol, crawl.source}).status());
   }
   return source;
 }

@@ -54,7 +54,7 @@ std::string bar_cursor(int64_t open_time) { return to_hex("b|" + std::to_string(
 struct BarPage {
   std::vector<Bar> bars;
   std::optional<int64_t> next;
-  std::string from;  // "trades", "1m bars", ...
+  std::optional<std::string> from;  // "trades", "1m bars", ...; none when nothing is stored
 };
 
 // Bars resampled from the stored trades of the range, from the cursor on.
@@ -272,13 +272,7 @@ Result<serve::Response> answer_history(storage::Store& store, const HistoryReque
           .field("ts_init", format_utc_time(t.ts_init))
           .end_object();
     }
-    w.end_array().key("next_cursor");
-    if (next) {
-      w.value(*next);
-    } else {
-      w.null();
-    }
-    w.end_object();
+    w.end_array().field("next_cursor", next).end_object();
     return json_body_response(std::move(body));
   }
 
@@ -309,13 +303,9 @@ Result<serve::Response> answer_history(storage::Store& store, const HistoryReque
       .field("symbol", r.id.symbol)
       .field("source", r.id.source)
       .field("interval", r.interval->name())
-      .key("bars_from");
-  if (page.from.empty()) {
-    w.null();
-  } else {
-    w.value(page.from);
-  }
-  w.key("bars").begin_array();
+      .field("bars_from", page.from)
+      .key("bars")
+      .begin_array();
   for (const Bar& b : page.bars) {
     w.begin_object()
         .field("open_time", format_utc_time(b.open_time))
@@ -333,13 +323,7 @@ Result<serve::Response> answer_history(storage::Store& store, const HistoryReque
         .field("vwap", b.vwap)
         .end_object();
   }
-  w.end_array().key("next_cursor");
-  if (next) {
-    w.value(*next);
-  } else {
-    w.null();
-  }
-  w.end_object();
+  w.end_array().field("next_cursor", next).end_object();
   return json_body_response(std::move(body));
 }
 

@@ -10,6 +10,7 @@
 #include "core/time_parse.hpp"
 #include "market/tick_validator.hpp"
 #include "services/common/handler_support.hpp"
+#include "services/tickscrawler/source_lookup.hpp"
 
 namespace tc::services {
 namespace {
@@ -86,13 +87,12 @@ class Stream {
       if (!latest) return latest.status();
       int64_t from = *latest ? (*latest)->ts_event : resume_from_;
       Status failure;
-      Status fetched = source_.fetch_trades(
-          symbol, {from, std::numeric_limits<int64_t>::max()},
-          [&](std::span<const market::TradeTick> page) {
-            if (ctx.should_stop()) return false;
-            failure = take_in(std::vector<market::TradeTick>(page.begin(), page.end()));
-            return failure.is_ok();
-          });
+      Status fetched = source_.fetch_trades(symbol, {from, std::numeric_limits<int64_t>::max()},
+                                            [&](std::span<const market::TradeTick> page) {
+                                              if (ctx.should_stop()) return false;
+                                              failure = take_in(page);
+                                              return failure.is_ok();
+                                            });
       TC_RETURN_IF_ERROR(failure);
       TC_RETURN_IF_ERROR(fetched);
       ++gaps_filled_;
@@ -100,7 +100,7 @@ class Stream {
     return Status::ok();
   }
 
-  Status take_in(const std::vector<market::TradeTick>& batch) {
+  Status take_in(std::span<const market::TradeTick> batch) {
     if (batch.empty()) return Status::ok();
     std::vector<market::TradeTick> valid;
     valid.reserve(batch.size());
@@ -110,23 +110,31 @@ class Stream {
     auto written = out_.store.ticks().write_ticks(valid);
     if (!written) return written.status();
     writes_ += *written;
-    std::map<std::string, const market::TradeTick*> latest;
+    // Per symbol, the newest trade of the batch and its event, for the cache.
+    std::map<std::string, std::pair<int64_t, std::string>> latest;
     for (const market::TradeTick& t : valid) {
       auto& seen = recent_[t.instrument_id.symbol];
       if (!seen.insert(t.trade_id).second) continue;  // published already
       if (seen.size() > kRecentIds) seen.clear();
-      (void)out_.bus.publish(trades_subject(t.instrument_id.source, t.instrument_id.symbol),
-                             trade_event_json(t));
+      std::string event = trade_event_json(t);
+      (void)out_.bus.publish(subject_of(t.instrument_id.symbol), event);
       ++published_;
-      const market::TradeTick*& l = latest[t.instrument_id.symbol];
-      if (l == nullptr || t.ts_event >= l->ts_event) l = &t;
+      auto [it, fresh] = latest.try_emplace(t.instrument_id.symbol, t.ts_event, std::string());
+      if (fresh || t.ts_event >= it->second.first) it->second = {t.ts_event, std::move(event)};
     }
-    for (const auto& [symbol, t] : latest) {
-      out_.cache.put(latest_trade_key(request_.source, symbol), trade_event_json(*t),
+    for (auto& [symbol, newest] : latest) {
+      out_.cache.put(latest_trade_key(request_.source, symbol), std::move(newest.second),
                      Duration::zero());
-      last_trade_[symbol] = t->ts_event;
+      last_trade_[symbol] = newest.first;
     }
     return Status::ok();
+  }
+
+  // The bus subject of a symbol's trades, made once per symbol.
+  const std::string& subject_of(const std::string& symbol) {
+    auto [it, fresh] = subjects_.try_emplace(symbol);
+    if (fresh) it->second = trades_subject(request_.source, symbol);
+    return it->second;
   }
 
   json::value summary() const {
@@ -153,6 +161,7 @@ class Stream {
   int64_t gaps_filled_ = 0;
   std::map<std::string, std::unordered_set<std::string>> recent_;
   std::map<std::string, int64_t> last_trade_;
+  std::map<std::string, std::string> subjects_;
 };
 
 }  // namespace
@@ -222,21 +231,8 @@ Result<StreamRequest> read_stream_request(const serve::Request& request) {
 
 Result<market::Source*> check_stream(const StreamRequest& stream, storage::Store& store,
                                      const market::SourceRegistry& sources) {
-  auto known = store.catalog().data_sources();
-  if (!known) return known.status();
-  auto record = std::find_if(known->begin(), known->end(),
-                             [&](const auto& s) { return s.name == stream.source; });
-  if (record == known->end()) {
-    return not_found("no data source named '" + stream.source +
-                     "' (GET /api/tickscrawler/sources lists them)");
-  }
-  if (!record->enabled) {
-    return failed_precondition("data source '" + stream.source + "' is disabled");
-  }
-  market::Source* source = sources.find(stream.source);
-  if (source == nullptr) {
-    return unimplemented("the '" + stream.source + "' source is not built yet");
-  }
+  market::Source* source = nullptr;
+  TC_ASSIGN_OR_RETURN(source, find_source(store, sources, stream.source));
   if (!source->capabilities().live) {
     return failed_precondition("the '" + stream.source + "' source has no live feed");
   }
@@ -249,22 +245,10 @@ Result<market::Source*> check_stream(const StreamRequest& stream, storage::Store
   }
   const std::string& listed_by = replay ? stream.of : stream.source;
   std::vector<market::Instrument> copies;
-  bool learned = false;
   for (const std::string& symbol : stream.symbols) {
-    auto instrument = store.instruments().instrument({symbol, listed_by});
-    if (!instrument && instrument.status().code() == StatusCode::kNotFound && !learned && !replay) {
-      // The store learns a source's instruments on first use (an exchange's list).
-      learned = true;
-      auto listed = source->instruments();
-      if (!listed) return listed.status();
-      TC_RETURN_IF_ERROR(store.instruments().put_instruments(*listed));
-      instrument = store.instruments().instrument({symbol, listed_by});
-    }
-    if (!instrument) {
-      if (instrument.status().code() != StatusCode::kNotFound) return instrument.status();
-      return not_found("the '" + listed_by + "' source has no symbol '" + symbol +
-                       "' (GET /api/tickscrawler/instruments?source=" + listed_by + " lists them)");
-    }
+    // A replay's symbols are the replayed source's, which it cannot learn for that source.
+    auto instrument = find_instrument(store, replay ? nullptr : source, {symbol, listed_by});
+    if (!instrument) return instrument.status();
     instrument->id.source = stream.source;
     copies.push_back(std::move(instrument).value());
   }

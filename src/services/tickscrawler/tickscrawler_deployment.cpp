@@ -7,6 +7,7 @@
 #include "services/common/handler_support.hpp"
 #include "services/tickscrawler/crawl.hpp"
 #include "services/tickscrawler/history.hpp"
+#include "services/tickscrawler/source_lookup.hpp"
 #include "services/tickscrawler/stream.hpp"
 
 namespace tc::services {
@@ -162,15 +163,8 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
   Response historical(const Request& request) {
     auto query = read_history_request(request);
     if (!query) return error_response(query.status());
-    auto instrument = ctx_.store.instruments().instrument(query->id);
-    if (!instrument) {
-      if (instrument.status().code() == StatusCode::kNotFound) {
-        return error_response(not_found(
-            "the '" + query->id.source + "' source has no symbol '" + query->id.symbol +
-            "' (GET /api/tickscrawler/instruments?source=" + query->id.source + " lists them)"));
-      }
-      return error_response(instrument.status());
-    }
+    auto instrument = find_instrument(ctx_.store, nullptr, query->id);
+    if (!instrument) return error_response(instrument.status());
     auto answer = answer_history(ctx_.store, *query, *instrument);
     if (!answer) return error_response(answer.status());
     return std::move(answer).value();

@@ -58,6 +58,33 @@ int common_price_scale(const Bar& b) {
   return std::max({b.open.scale, b.high.scale, b.low.scale, b.close.scale});
 }
 
+// Inserts each row with `insert` (ON CONFLICT DO NOTHING) in one transaction on `conn`, binding
+// it with `bind(statement, row)`; counts the rows stored and the ones already there.
+template <typename Row, typename Bind>
+Result<WriteCounts> write_batch(SqliteConnection& conn, std::string_view insert,
+                                std::span<const Row> rows, Bind bind) {
+  WriteCounts counts;
+  if (rows.empty()) return counts;
+  std::lock_guard lock(conn.mu);
+  Status status = in_transaction(*conn.db, [&]() -> Status {
+    auto s = conn.db->prepare(insert);
+    if (!s) return s.status();
+    for (const Row& row : rows) {
+      s->reset();
+      TC_RETURN_IF_ERROR(bind(*s, row));
+      TC_RETURN_IF_ERROR(s->run());
+      if (conn.db->changes() > 0) {
+        ++counts.written;
+      } else {
+        ++counts.duplicates;
+      }
+    }
+    return Status::ok();
+  });
+  if (!status.is_ok()) return status;
+  return counts;
+}
+
 }  // namespace
 
 Status SqliteInstrumentStore::put_instruments(std::span<const Instrument> instruments) {
@@ -136,38 +163,24 @@ Result<int64_t> SqliteInstrumentStore::count_instruments(const std::string& sour
 }
 
 Result<WriteCounts> SqliteTickStore::write_ticks(std::span<const TradeTick> ticks) {
-  WriteCounts counts;
-  if (ticks.empty()) return counts;
-  std::lock_guard lock(writer_.mu);
-  Status status = in_transaction(*writer_.db, [&]() -> Status {
-    auto s = writer_.db->prepare(
-        "INSERT INTO tickscrawler_ticks (source, symbol, ts_event, trade_id, ts_init, "
-        "price, price_scale, size, size_scale, aggressor_side) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-    if (!s) return s.status();
-    for (const TradeTick& t : ticks) {
-      s->reset();
-      s->bind_view(1, t.instrument_id.source)
-          .bind_view(2, t.instrument_id.symbol)
-          .bind(3, t.ts_event)
-          .bind_view(4, t.trade_id)
-          .bind(5, t.ts_init)
-          .bind(6, t.price.units)
-          .bind(7, static_cast<int64_t>(t.price.scale))
-          .bind(8, t.size.units)
-          .bind(9, static_cast<int64_t>(t.size.scale))
-          .bind(10, static_cast<int64_t>(t.aggressor_side));
-      TC_RETURN_IF_ERROR(s->run());
-      if (writer_.db->changes() > 0) {
-        ++counts.written;
-      } else {
-        ++counts.duplicates;
-      }
-    }
-    return Status::ok();
-  });
-  if (!status.is_ok()) return status;
-  return counts;
+  return write_batch(
+      writer_,
+      "INSERT INTO tickscrawler_ticks (source, symbol, ts_event, trade_id, ts_init, price, "
+      "price_scale, size, size_scale, aggressor_side) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT DO NOTHING",
+      ticks, [](Statement& s, const TradeTick& t) {
+        s.bind_view(1, t.instrument_id.source)
+            .bind_view(2, t.instrument_id.symbol)
+            .bind(3, t.ts_event)
+            .bind_view(4, t.trade_id)
+            .bind(5, t.ts_init)
+            .bind(6, t.price.units)
+            .bind(7, static_cast<int64_t>(t.price.scale))
+            .bind(8, t.size.units)
+            .bind(9, static_cast<int64_t>(t.size.scale))
+            .bind(10, static_cast<int64_t>(t.aggressor_side));
+        return Status::ok();
+      });
 }
 
 Status SqliteTickStore::scan_ticks(const TickQuery& q,
@@ -227,47 +240,33 @@ Result<std::optional<TradeTick>> SqliteTickStore::latest_tick(const InstrumentId
 }
 
 Result<WriteCounts> SqliteBarStore::write_bars(std::span<const Bar> bars) {
-  WriteCounts counts;
-  if (bars.empty()) return counts;
-  std::lock_guard lock(writer_.mu);
-  Status status = in_transaction(*writer_.db, [&]() -> Status {
-    auto s = writer_.db->prepare(
-        "INSERT INTO screener_bars (source, symbol, interval_s, open_time, open, high, "
-        "low, close, price_scale, volume, volume_scale, trade_count, vwap) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-    if (!s) return s.status();
-    for (const Bar& b : bars) {
-      int scale = common_price_scale(b);
-      auto open = market::rescale(b.open, scale), high = market::rescale(b.high, scale),
-           low = market::rescale(b.low, scale), close = market::rescale(b.close, scale);
-      if (!open || !high || !low || !close) {
-        return invalid_argument("bar prices do not fit one scale");
-      }
-      s->reset();
-      s->bind_view(1, b.instrument_id.source)
-          .bind_view(2, b.instrument_id.symbol)
-          .bind(3, b.interval.seconds())
-          .bind(4, b.open_time)
-          .bind(5, open->units)
-          .bind(6, high->units)
-          .bind(7, low->units)
-          .bind(8, close->units)
-          .bind(9, static_cast<int64_t>(scale))
-          .bind(10, b.volume.units)
-          .bind(11, static_cast<int64_t>(b.volume.scale))
-          .bind(12, b.trade_count)
-          .bind(13, b.vwap);
-      TC_RETURN_IF_ERROR(s->run());
-      if (writer_.db->changes() > 0) {
-        ++counts.written;
-      } else {
-        ++counts.duplicates;
-      }
-    }
-    return Status::ok();
-  });
-  if (!status.is_ok()) return status;
-  return counts;
+  return write_batch(
+      writer_,
+      "INSERT INTO screener_bars (source, symbol, interval_s, open_time, open, high, low, close, "
+      "price_scale, volume, volume_scale, trade_count, vwap) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      bars, [](Statement& s, const Bar& b) -> Status {
+        int scale = common_price_scale(b);
+        auto open = market::rescale(b.open, scale), high = market::rescale(b.high, scale),
+             low = market::rescale(b.low, scale), close = market::rescale(b.close, scale);
+        if (!open || !high || !low || !close) {
+          return invalid_argument("bar prices do not fit one scale");
+        }
+        s.bind_view(1, b.instrument_id.source)
+            .bind_view(2, b.instrument_id.symbol)
+            .bind(3, b.interval.seconds())
+            .bind(4, b.open_time)
+            .bind(5, open->units)
+            .bind(6, high->units)
+            .bind(7, low->units)
+            .bind(8, close->units)
+            .bind(9, static_cast<int64_t>(scale))
+            .bind(10, b.volume.units)
+            .bind(11, static_cast<int64_t>(b.volume.scale))
+            .bind(12, b.trade_count)
+            .bind(13, b.vwap);
+        return Status::ok();
+      });
 }
 
 Result<std::vector<Bar>> SqliteBarStore::bars(const BarQuery& q) {
