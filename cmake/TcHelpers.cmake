@@ -11,6 +11,15 @@ if(TC_SANITIZE)
   target_link_options(tc_compile_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+if(TC_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TC_FUZZ needs Clang: -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  target_compile_options(tc_compile_options INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(tc_compile_options INTERFACE -fsanitize=address,undefined)
+endif()
+
 # tc_add_library(NAME SOURCES ... DEPS ...): a module library tc_NAME, aliased tc::NAME,
 # whose headers are included as "NAME/file.hpp" from src/.
 function(tc_add_library name)

@@ -22,7 +22,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev ca-certificates
   googletest libgtest-dev
-  clang-format
+  clang-format clang libclang-rt-14-dev
 )
 
 install_missing() {
@@ -38,11 +38,16 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# build DIR [cmake options...]
+# build DIR [cmake options...] [--target NAME]
 build() {
   local dir="$1"; shift
+  local target=()
+  if [ "${*: -2:1}" = "--target" ]; then
+    target=(--target "${*: -1}")
+    set -- "${@:1:$(($# - 2))}"
+  fi
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > /dev/null
-  cmake --build "$dir"
+  cmake --build "$dir" "${target[@]}"
 }
 
 # stage NAME: prints how long the previous stage took, then starts NAME.
@@ -68,10 +73,10 @@ fi
 
 # Formatting is part of the contract.
 stage "format and layer checks"
-unformatted=$(find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run 2>&1 | grep -c "warning:" || true)
+unformatted=$(find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run 2>&1 | grep -c "warning:" || true)
 if [ "$unformatted" != 0 ]; then
   echo "setup: $unformatted formatting differences; run clang-format -i on src, tests and bench" >&2
-  find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run 2>&1 | head -20 >&2
+  find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run 2>&1 | head -20 >&2
   exit 1
 fi
 
@@ -82,6 +87,14 @@ stage "release build with warnings as errors"
 build build -DTC_WERROR=ON
 stage "release tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+
+stage "fuzzing the expression parser (libFuzzer, ${TC_FUZZ_SECONDS:-60} s)"
+build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DTC_FUZZ=ON -DTC_BUILD_TESTS=OFF \
+  -DTC_BUILD_BENCH=OFF -DTC_WERROR=ON --target expression_fuzz
+fuzz_dir=$(mktemp -d)
+./build-fuzz/fuzz/expression_fuzz -max_total_time="${TC_FUZZ_SECONDS:-60}" -max_len=512 \
+  -print_final_stats=1 "$fuzz_dir" fuzz/corpus/expression 2>&1 | tail -4
+rm -rf "$fuzz_dir"
 
 stage "address and undefined-behaviour sanitizer build"
 build build-asan -DTC_WERROR=ON -DTC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
