@@ -25,50 +25,17 @@ std::string_view value_type_name(ValueType type) {
 
 namespace plan_detail {
 
+// clang-format off
 enum class Op : uint8_t {
-  kConstant,
-  kField,
-  kText,
-  kTextCompare,
-  kNeg,
-  kAdd,
-  kSub,
-  kMul,
-  kDiv,
-  kAbs,
-  kMin,
-  kMax,
-  kLt,
-  kLe,
-  kGt,
-  kGe,
-  kEq,
-  kNe,
-  kAnd,
-  kOr,
-  kNot,
+  kConstant, kField, kText, kTextCompare,
+  kNeg, kAdd, kSub, kMul, kDiv, kAbs, kMin, kMax,
+  kLt, kLe, kGt, kGe, kEq, kNe, kAnd, kOr, kNot,
   kShift,
-  kSma,
-  kEma,
-  kWma,
-  kRsi,
-  kStddev,
-  kHighest,
-  kLowest,
-  kRoc,
-  kMomentum,
-  kMacd,
-  kMacdSignal,
-  kMacdHist,
-  kBbUpper,
-  kBbLower,
-  kAtr,
-  kStochK,
-  kStochD,
-  kVwap,
-  kCrossover,
-  kCrossunder,
-};  // clang-format keeps this list dense on purpose: it is a table
+  kSma, kEma, kWma, kRsi, kStddev, kHighest, kLowest, kRoc, kMomentum,
+  kMacd, kMacdSignal, kMacdHist, kBbUpper, kBbLower, kAtr, kStochK, kStochD, kVwap,
+  kCrossover, kCrossunder,
+};
+// clang-format on
 
 // Bars of history as a count; kAll is "the whole series".
 constexpr int kAll = std::numeric_limits<int>::max() / 4;

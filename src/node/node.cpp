@@ -40,6 +40,7 @@ struct Node::Parts {
   int64_t started_at = 0;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<storage::MemoryCache> cache;
+  std::unique_ptr<services::BarSeriesCache> series;
   std::unique_ptr<cluster::InProcBus> bus;
   market::SourceRegistry sources;
   cluster::NodeRegistry nodes;
@@ -126,7 +127,10 @@ Status Node::start() {
   p.store = std::move(store).value();
   spdlog::info("event=store_opened backend=sqlite path={} schema_version={}",
                (s.data_dir / "tradecluster.db").string(), p.store->schema_version());
-  p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory);
+  // The node's object store memory: three quarters for bar series, a quarter for cached results.
+  p.series = std::make_unique<services::BarSeriesCache>(
+      p.store->bars(), p.store->instruments(), static_cast<size_t>(s.object_store_memory / 4 * 3));
+  p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory / 4);
   p.bus = std::make_unique<cluster::InProcBus>();
   market::MarketSimulator* simulator = nullptr;
   if (s.simulator_instruments > 0) {
@@ -172,8 +176,8 @@ Status Node::start() {
   if (!interrupted) return interrupted.status();
   if (*interrupted > 0) spdlog::warn("event=jobs_interrupted count={}", *interrupted);
   p.services = std::make_unique<services::ServiceContext>(
-      services::ServiceContext{p.clock, *p.store, *p.cache, *p.bus, p.sources, *p.jobs, *p.runner,
-                               *p.runtime, std::string(kNodeName), p.started_at});
+      services::ServiceContext{p.clock, *p.store, *p.cache, *p.series, *p.bus, p.sources, *p.jobs,
+                               *p.runner, *p.runtime, std::string(kNodeName), p.started_at});
   TC_RETURN_IF_ERROR(p.runtime->add(
       services::make_algorunner_deployment(*p.services, s.algorunner_options), s.algorunner));
   TC_RETURN_IF_ERROR(p.runtime->add(

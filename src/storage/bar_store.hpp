@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/status.hpp"
@@ -25,6 +26,15 @@ struct BarQuery {
   bool newest_first = false;  // the newest `limit` bars, still returned oldest first
 };
 
+// A series (one instrument at one interval) that gained bars, and the write that last changed it.
+struct BarSeriesChange {
+  std::string symbol;
+  market::Interval interval{86400};
+  int64_t version = 0;  // increases with every write that stores new bars, across all series
+
+  bool operator==(const BarSeriesChange&) const = default;
+};
+
 class BarStore {
  public:
   virtual ~BarStore() = default;
@@ -39,6 +49,12 @@ class BarStore {
   // The open time of the newest stored bar of `id` at `interval`; nullopt when none is stored.
   virtual Result<std::optional<int64_t>> latest_bar_time(const market::InstrumentId& id,
                                                          market::Interval interval) = 0;
+  // The series of `source` that write_bars() stored new bars in after version `since` (0: every
+  // series with bars), oldest change first — how a reader holding series in memory learns what
+  // to reload, on this node or written by another. The largest version returned is the `since`
+  // of the next call. Cheap when nothing changed.
+  virtual Result<std::vector<BarSeriesChange>> bar_series_changed(const std::string& source,
+                                                                  int64_t since) = 0;
 };
 
 }  // namespace tc::storage

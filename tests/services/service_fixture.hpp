@@ -46,9 +46,10 @@ class ServiceFixture : public ::testing::Test {
         std::make_unique<sources::ReplaySource>(store_->ticks(), store_->instruments(), clock_));
     jobs_ = std::make_unique<serve::JobRegistry>(store_->jobs(), bus_, clock_);
     runner_ = std::make_unique<serve::JobRunner>(*jobs_, bus_, clock_);
-    ctx_ = std::make_unique<ServiceContext>(ServiceContext{clock_, *store_, cache_, bus_, sources_,
-                                                           *jobs_, *runner_, runtime_, "head",
-                                                           clock_.unix_nanos()});
+    series_ = std::make_unique<BarSeriesCache>(store_->bars(), store_->instruments(), 64 << 20);
+    ctx_ = std::make_unique<ServiceContext>(ServiceContext{clock_, *store_, cache_, *series_, bus_,
+                                                           sources_, *jobs_, *runner_, runtime_,
+                                                           "head", clock_.unix_nanos()});
     serve::DeploymentConfig c;
     EXPECT_TRUE(runtime_.add(make_algorunner_deployment(*ctx_, {}), c).is_ok());
     EXPECT_TRUE(runtime_.add(make_screener_deployment(*ctx_, {}), c).is_ok());
@@ -93,6 +94,7 @@ class ServiceFixture : public ::testing::Test {
   std::unique_ptr<storage::SqliteStore> store_;
   std::unique_ptr<serve::JobRegistry> jobs_;
   std::unique_ptr<serve::JobRunner> runner_;
+  std::unique_ptr<BarSeriesCache> series_;
   std::unique_ptr<ServiceContext> ctx_;
   std::unique_ptr<gateway::Gateway> gateway_;
 };

@@ -69,34 +69,62 @@ TEST_F(ServicesApiTest, StopFindsRealJobs) {
   EXPECT_EQ(call("GET", "/api/algorunner/runs", "", {{"state", "bogus"}}).status, 400);
 }
 
-TEST_F(ServicesApiTest, ScreenerEndpoints) {
+TEST_F(ServicesApiTest, ScreenerEndpointsRefuseBadRequestsWithTheReason) {
   serve::Response filters = call("GET", "/api/screener/filters");
   ASSERT_EQ(filters.status, 200);
-  EXPECT_GE(body(filters).at("count").as_int64(), 5);
-  EXPECT_EQ(call("POST", "/api/screener/screen", "{}").status, 400);
-  EXPECT_EQ(call("POST", "/api/screener/screen", R"({"filters": ["nope"]})").status, 404);
-  EXPECT_EQ(
-      call("POST", "/api/screener/screen", R"({"expression": "rsi(close, 14) < 30", "limit": 0})")
-          .status,
-      400);
-  EXPECT_EQ(call("POST", "/api/screener/screen", R"({"filters": ["rsi_oversold"]})").status, 501);
+  EXPECT_EQ(body(filters).at("count").as_int64(), 14);
+  auto refused = [&](const std::string& path, const std::string& request, int status,
+                     const std::string& reason) {
+    serve::Response r = call("POST", path, request);
+    EXPECT_EQ(r.status, status) << request << " -> " << r.body;
+    EXPECT_NE(r.body.find(reason), std::string::npos) << request << " -> " << r.body;
+  };
+  refused("/api/screener/screen", "{}", 400, "give 'filters', an 'expression' or a 'sort_by'");
+  refused("/api/screener/screen", R"({"filters": ["nope"]})", 400, "no filter named 'nope'");
+  refused("/api/screener/screen", R"({"expression": "rsi(close, 14) < 30", "limit": 0})", 400,
+          "'limit'");
+  refused("/api/screener/screen", R"({"expression": "rsi(close, 14) < 30", "limit": 1000001})", 400,
+          "'limit'");
+  refused("/api/screener/screen", R"({"expression": "smaa(close, 3) > 1"})", 400,
+          "expression: unknown function 'smaa' at 1:1; did you mean 'sma'?");
+  refused("/api/screener/screen", R"({"expression": "close + 1"})", 400,
+          "expression: the expression must be a condition, not a number at 1:1");
+  refused("/api/screener/screen", R"({"sort_by": "sector"})", 400,
+          "sort_by: the expression is text");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "fields": {"x": 5}})", 400,
+          "'fields.x' must be an expression");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "fields": {"a b": "close"}})", 400,
+          "field name 'a b'");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "fields": {"r": "rsi(close"}})",
+          400, "fields.r: expected ',' or ')'");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "source": "nowhere"})", 400,
+          "unknown source 'nowhere'");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "universe": ["NOPE"]})", 400,
+          "no 1d bars of source 'simulator' for NOPE");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "interval": "7m"})", 400,
+          "'interval' must be one of");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "as_of": "yesterday"})", 400,
+          "'as_of'");
+  refused("/api/screener/screen", R"({"expression": "close > 1", "colour": "red"})", 400, "colour");
   std::string long_expression(5000, 'x');
-  EXPECT_EQ(
-      call("POST", "/api/screener/screen", "{\"expression\": \"" + long_expression + "\"}").status,
-      400);
-  EXPECT_EQ(
-      call("POST", "/api/screener/custom-filter", R"({"name": "Bad Name", "expression": "x"})")
-          .status,
-      400);
-  EXPECT_EQ(call("POST", "/api/screener/custom-filter",
-                 R"({"name": "rsi_oversold", "expression": "close > 1"})")
-                .status,
-            409);
-  EXPECT_EQ(
-      call("POST", "/api/screener/custom-filter", R"({"name": "mine", "expression": "close > 1"})")
-          .status,
-      501);
-  EXPECT_EQ(call("GET", "/api/screener/market-overview").status, 501);
+  refused("/api/screener/screen", "{\"expression\": \"" + long_expression + "\"}", 400,
+          "expression");
+  std::string deep = std::string(100, '(') + "close" + std::string(100, ')') + " > 1";
+  refused("/api/screener/screen", "{\"expression\": \"" + deep + "\"}", 400,
+          "nests deeper than 64 levels");
+
+  refused("/api/screener/custom-filter", R"({"name": "Bad Name", "expression": "x"})", 400,
+          "'name'");
+  refused("/api/screener/custom-filter", R"({"name": "rsi_oversold", "expression": "close > 1"})",
+          409, "exists");
+  refused("/api/screener/custom-filter", R"({"name": "mine", "expression": "close >"})", 400,
+          "expression: unexpected end of the expression at 1:8");
+  refused("/api/screener/custom-filter", R"({"name": "mine", "expression": "volume"})", 400,
+          "must be a condition");
+  EXPECT_EQ(call("GET", "/api/screener/custom-filter/mine").status, 404);  // nothing stored
+  EXPECT_EQ(call("DELETE", "/api/screener/custom-filter/rsi_oversold").status, 409);
+  EXPECT_EQ(call("DELETE", "/api/screener/custom-filter/none").status, 404);
+  EXPECT_EQ(call("GET", "/api/screener/market-overview", "", {{"source", "nowhere"}}).status, 400);
 }
 
 // A catalog whose every read fails, as a broken or locked database would.
@@ -146,9 +174,11 @@ TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
   storage::MemoryCache cache(clock, 1 << 20);
   market::SourceRegistry sources;
   StoreWithFailingCatalog failing(**store);
-  ServiceContext ctx{clock, failing, cache,   bus,    sources,
-                     jobs,  runner,  runtime, "head", clock.unix_nanos()};
+  BarSeriesCache series(failing.bars(), failing.instruments(), 1 << 20);
+  ServiceContext ctx{clock,  failing,           cache, series, bus, sources, jobs, runner, runtime,
+                     "head", clock.unix_nanos()};
   ASSERT_TRUE(runtime.add(make_algorunner_deployment(ctx, {}), {}).is_ok());
+  ASSERT_TRUE(runtime.add(make_screener_deployment(ctx, {}), {}).is_ok());
   ASSERT_TRUE(runtime.add(make_tickscrawler_deployment(ctx, {}), {}).is_ok());
   runtime.deploy_all();
   auto gateway = gateway::Gateway::create({}, clock, runtime);
@@ -165,8 +195,10 @@ TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
   for (auto [method, path, body] :
        {std::tuple{"GET", "/api/algorunner/algorithms", ""},
         std::tuple{"POST", "/api/algorunner/run", R"({"algorithm":"sma_crossover"})"},
-        std::tuple{"POST", "/api/tickscrawler/crawl",
-                   R"({"source":"simulator","symbols":["A"]})"}}) {
+        std::tuple{"POST", "/api/tickscrawler/crawl", R"({"source":"simulator","symbols":["A"]})"},
+        std::tuple{"POST", "/api/screener/screen", R"({"expression":"close > 1"})"},
+        std::tuple{"POST", "/api/screener/custom-filter",
+                   R"({"name":"mine","expression":"close > 1"})"}}) {
     serve::Response r = call(method, path, body);
     EXPECT_EQ(r.status, 503) << path;
     EXPECT_NE(r.body.find("database is locked"), std::string::npos) << r.body;

@@ -13,7 +13,7 @@ TEST_P(CatalogStoreConformanceTest, HasSampleData) {
   EXPECT_GE(algorithms->size(), 5u);
   auto filters = store_->catalog().filters();
   ASSERT_TRUE(filters.is_ok());
-  EXPECT_EQ(filters->size(), 6u);
+  EXPECT_EQ(filters->size(), 14u);  // the six first ones and eight presets
   for (const FilterRecord& f : *filters) EXPECT_TRUE(f.builtin) << f.name;
   auto sources = store_->catalog().data_sources();
   ASSERT_TRUE(sources.is_ok());
@@ -28,7 +28,7 @@ TEST_P(CatalogStoreConformanceTest, CustomFiltersAreAddedReplacedAndDeleted) {
   ASSERT_TRUE(c.put_filter({"cheap", "close < 5", "Under five", false}).is_ok());
   auto filters = c.filters();
   ASSERT_TRUE(filters.is_ok());
-  ASSERT_EQ(filters->size(), 7u);
+  ASSERT_EQ(filters->size(), 15u);
   EXPECT_EQ((*filters)[0].name, "above_sma_200");  // ordered by name
   auto it = std::find_if(filters->begin(), filters->end(),
                          [](const FilterRecord& f) { return f.name == "cheap"; });
@@ -37,7 +37,7 @@ TEST_P(CatalogStoreConformanceTest, CustomFiltersAreAddedReplacedAndDeleted) {
   EXPECT_FALSE(it->builtin);
   EXPECT_TRUE(c.delete_filter("cheap").is_ok());
   EXPECT_EQ(c.delete_filter("cheap").code(), StatusCode::kNotFound);
-  EXPECT_EQ(c.filters()->size(), 6u);
+  EXPECT_EQ(c.filters()->size(), 14u);
 }
 
 TEST_P(CatalogStoreConformanceTest, BuiltInFiltersCannotBeReplacedOrDeleted) {

@@ -350,4 +350,36 @@ TEST_P(BarStoreConformanceTest, RangesCursorsAndTheNewestBars) {
   EXPECT_FALSE(store_->bars().latest_bar_time({"NONE", "test"}, q.interval)->has_value());
 }
 
+TEST_P(BarStoreConformanceTest, SeriesChangesNameEachWriteThatStoredBars) {
+  int64_t day = 86400 * kSecond;
+  auto& bars = store_->bars();
+  auto none = bars.bar_series_changed("test", 0);
+  ASSERT_TRUE(none.is_ok()) << none.status().to_string();
+  EXPECT_TRUE(none->empty());
+
+  std::vector<market::Bar> first{bar("AAA", "1d", 0, "1"), bar("AAA", "1d", day, "2"),
+                                 bar("BBB", "1d", 0, "3"), bar("AAA", "1h", 0, "4")};
+  ASSERT_TRUE(bars.write_bars(first).is_ok());
+  auto all = bars.bar_series_changed("test", 0);
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 3u);
+  int64_t v1 = (*all)[0].version;
+  EXPECT_GT(v1, 0);
+  for (const auto& change : *all) EXPECT_EQ(change.version, v1);  // one write, one version
+
+  // Writing only bars already stored changes nothing.
+  ASSERT_TRUE(bars.write_bars(first).is_ok());
+  EXPECT_TRUE(bars.bar_series_changed("test", v1)->empty());
+
+  std::vector<market::Bar> second{bar("BBB", "1d", day, "5")};
+  ASSERT_TRUE(bars.write_bars(second).is_ok());
+  auto changed = bars.bar_series_changed("test", v1);
+  ASSERT_TRUE(changed.is_ok());
+  ASSERT_EQ(changed->size(), 1u);
+  EXPECT_EQ((*changed)[0].symbol, "BBB");
+  EXPECT_EQ((*changed)[0].interval, *market::Interval::parse("1d"));
+  EXPECT_GT((*changed)[0].version, v1);
+  EXPECT_TRUE(bars.bar_series_changed("other", 0)->empty());  // per source
+}
+
 }  // namespace tc::storage

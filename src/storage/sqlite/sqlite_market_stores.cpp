@@ -59,10 +59,12 @@ int common_price_scale(const Bar& b) {
 }
 
 // Inserts each row with `insert` (ON CONFLICT DO NOTHING) in one transaction on `conn`, binding
-// it with `bind(statement, row)`; counts the rows stored and the ones already there.
-template <typename Row, typename Bind>
+// it with `bind(statement, row)`; counts the rows stored and the ones already there. Calls
+// `stored(row)` for each row stored, and then `finish()` inside the same transaction.
+template <typename Row, typename Bind, typename Stored, typename Finish>
 Result<WriteCounts> write_batch(SqliteConnection& conn, std::string_view insert,
-                                std::span<const Row> rows, Bind bind) {
+                                std::span<const Row> rows, Bind bind, Stored stored,
+                                Finish finish) {
   WriteCounts counts;
   if (rows.empty()) return counts;
   std::lock_guard lock(conn.mu);
@@ -75,11 +77,12 @@ Result<WriteCounts> write_batch(SqliteConnection& conn, std::string_view insert,
       TC_RETURN_IF_ERROR(s->run());
       if (conn.db->changes() > 0) {
         ++counts.written;
+        stored(row);
       } else {
         ++counts.duplicates;
       }
     }
-    return Status::ok();
+    return finish();
   });
   if (!status.is_ok()) return status;
   return counts;
@@ -168,7 +171,8 @@ Result<WriteCounts> SqliteTickStore::write_ticks(std::span<const TradeTick> tick
       "INSERT INTO tickscrawler_ticks (source, symbol, ts_event, trade_id, ts_init, price, "
       "price_scale, size, size_scale, aggressor_side) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT DO NOTHING",
-      ticks, [](Statement& s, const TradeTick& t) {
+      ticks,
+      [](Statement& s, const TradeTick& t) {
         s.bind_view(1, t.instrument_id.source)
             .bind_view(2, t.instrument_id.symbol)
             .bind(3, t.ts_event)
@@ -180,7 +184,8 @@ Result<WriteCounts> SqliteTickStore::write_ticks(std::span<const TradeTick> tick
             .bind(9, static_cast<int64_t>(t.size.scale))
             .bind(10, static_cast<int64_t>(t.aggressor_side));
         return Status::ok();
-      });
+      },
+      [](const TradeTick&) {}, [] { return Status::ok(); });
 }
 
 Status SqliteTickStore::scan_ticks(const TickQuery& q,
@@ -240,12 +245,14 @@ Result<std::optional<TradeTick>> SqliteTickStore::latest_tick(const InstrumentId
 }
 
 Result<WriteCounts> SqliteBarStore::write_bars(std::span<const Bar> bars) {
+  std::vector<std::pair<InstrumentId, Interval>> changed;  // in batch order, adjacent ones merged
   return write_batch(
       writer_,
       "INSERT INTO screener_bars (source, symbol, interval_s, open_time, open, high, low, close, "
       "price_scale, volume, volume_scale, trade_count, vwap) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-      bars, [](Statement& s, const Bar& b) -> Status {
+      bars,
+      [](Statement& s, const Bar& b) -> Status {
         int scale = common_price_scale(b);
         auto open = market::rescale(b.open, scale), high = market::rescale(b.high, scale),
              low = market::rescale(b.low, scale), close = market::rescale(b.close, scale);
@@ -266,7 +273,49 @@ Result<WriteCounts> SqliteBarStore::write_bars(std::span<const Bar> bars) {
             .bind(12, b.trade_count)
             .bind(13, b.vwap);
         return Status::ok();
+      },
+      [&](const Bar& b) {
+        if (changed.empty() || changed.back().first != b.instrument_id ||
+            changed.back().second != b.interval) {
+          changed.emplace_back(b.instrument_id, b.interval);
+        }
+      },
+      [&]() -> Status {
+        if (changed.empty()) return Status::ok();
+        // One version per write: the next after the newest, taken under the writer's lock.
+        auto next =
+            writer_.db->prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM screener_bar_series");
+        if (!next) return next.status();
+        auto row = next->step();
+        if (!row) return row.status();
+        int64_t version = next->column_int(0);
+        auto upsert = writer_.db->prepare(
+            "INSERT INTO screener_bar_series (source, symbol, interval_s, version) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET version = excluded.version");
+        if (!upsert) return upsert.status();
+        for (const auto& [id, interval] : changed) {
+          upsert->reset();
+          upsert->bind(1, id.source)
+              .bind(2, id.symbol)
+              .bind(3, interval.seconds())
+              .bind(4, version);
+          TC_RETURN_IF_ERROR(upsert->run());
+        }
+        return Status::ok();
       });
+}
+
+Result<std::vector<BarSeriesChange>> SqliteBarStore::bar_series_changed(const std::string& source,
+                                                                        int64_t since) {
+  std::lock_guard lock(reader_.mu);
+  auto s = reader_.db->prepare(
+      "SELECT symbol, interval_s, version FROM screener_bar_series WHERE source = ? AND "
+      "version > ? ORDER BY version, symbol, interval_s");
+  if (!s) return s.status();
+  s->bind(1, source).bind(2, since);
+  return read_all(*s, [](const Statement& row) {
+    return BarSeriesChange{row.column_text(0), Interval(row.column_int(1)), row.column_int(2)};
+  });
 }
 
 Result<std::vector<Bar>> SqliteBarStore::bars(const BarQuery& q) {

@@ -54,6 +54,8 @@ class SqliteBarStore final : public BarStore {
   Result<std::vector<market::Interval>> bar_intervals(const market::InstrumentId& id) override;
   Result<std::optional<int64_t>> latest_bar_time(const market::InstrumentId& id,
                                                  market::Interval interval) override;
+  Result<std::vector<BarSeriesChange>> bar_series_changed(const std::string& source,
+                                                          int64_t since) override;
 
  private:
   SqliteConnection& writer_;

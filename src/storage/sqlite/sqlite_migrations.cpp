@@ -207,10 +207,36 @@ CREATE TABLE screener_bars (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// The screener: which bar series changed since a reader loaded them (one version per write), and
+// finviz-like preset filters.
+constexpr std::string_view kScreener = R"sql(
+CREATE TABLE screener_bar_series (
+  source     TEXT NOT NULL,
+  symbol     TEXT NOT NULL,
+  interval_s INTEGER NOT NULL,
+  version    INTEGER NOT NULL,
+  PRIMARY KEY (source, symbol, interval_s)
+) WITHOUT ROWID;
+CREATE INDEX screener_bar_series_version ON screener_bar_series (source, version);
+INSERT INTO screener_bar_series (source, symbol, interval_s, version)
+  SELECT DISTINCT source, symbol, interval_s, 1 FROM screener_bars;
+
+INSERT INTO screener_filters (name, expression, description, builtin, created_at) VALUES
+ ('new_high_52w', 'high >= highest(high, 252)', 'A new 52-week high (252 bars)', 1, unixepoch() * 1000000000),
+ ('new_low_52w', 'low <= lowest(low, 252)', 'A new 52-week low (252 bars)', 1, unixepoch() * 1000000000),
+ ('unusual_volume', 'volume > 3 * sma(volume, 50)', 'Volume over three times its 50-bar average', 1, unixepoch() * 1000000000),
+ ('top_gainers', 'pct_change(close, 1) >= 5', 'Up 5% or more since the previous close', 1, unixepoch() * 1000000000),
+ ('top_losers', 'pct_change(close, 1) <= -5', 'Down 5% or more since the previous close', 1, unixepoch() * 1000000000),
+ ('gap_up', 'open > high[1]', 'Opened above the previous bar''s high', 1, unixepoch() * 1000000000),
+ ('gap_down', 'open < low[1]', 'Opened below the previous bar''s low', 1, unixepoch() * 1000000000),
+ ('macd_bullish_cross', 'crossover(macd(close), macd_signal(close))', 'The MACD line crossed above its signal line', 1, unixepoch() * 1000000000);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "core schema", kCoreSchema},
     {2, "sample data", kSampleData},
     {3, "market data", kMarketData},
+    {4, "screener", kScreener},
 }};
 
 }  // namespace
