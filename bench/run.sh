@@ -13,7 +13,13 @@
 #             WebSocket through the real binary to its store, and the exchange-to-SSE-client
 #             latency at 1000 trades/s (bench/stream_bench.cpp).
 #
-#   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3] [http|market|all]
+#   screener  the four-indicator screen over 5,000 instruments x 500 daily bars, with the series
+#             in memory and loaded from the store, beside the same filter in SQL on the same
+#             SQLite data (window functions, Wilder's RSI as a recursive CTE); both must select
+#             the same symbols (bench/screener_bench.cpp).
+#
+#   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
+#                     [http|market|screener|all]
 #
 # Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
 # so that both see the same conditions.
@@ -37,7 +43,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build --target tradecluster market_bench stream_bench > /dev/null
+cmake --build build --target tradecluster market_bench stream_bench screener_bench > /dev/null
+
+if [ "$only" = screener ] || [ "$only" = all ]; then
+  ./build/bench/screener_bench 5000 500 "$rounds"
+  [ "$only" = screener ] && exit 0
+fi
 
 if [ "$only" = market ] || [ "$only" = all ]; then
   echo "market: median of $rounds rounds"

@@ -718,6 +718,23 @@ double compare(Op op, double a, double b) {
   }
 }
 
+// The mean of the `n` values of `x` ending at bar `j`; missing inside the warm-up or when one of
+// them is (NaN propagates through the sum). Four partial sums keep the adds independent.
+double window_mean(const double* x, int64_t j, int n) {
+  if (j < n - 1) return kMissing;
+  const double* w = x + j - n + 1;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += w[i];
+    s1 += w[i + 1];
+    s2 += w[i + 2];
+    s3 += w[i + 3];
+  }
+  for (; i < n; ++i) s0 += w[i];
+  return ((s0 + s1) + (s2 + s3)) / n;
+}
+
 // Runs `step(j)` over bars [from, to], keeping the values from `keep` on.
 template <typename Step>
 void run(int64_t from, int64_t keep, int64_t to, double* out, Step step) {
@@ -822,7 +839,14 @@ void ExpressionPlan::evaluate_one(const Target& target, Scratch& scratch, double
         each([&](int64_t j) { return j >= op.p[0] ? x[j - op.p[0]] : kMissing; });
         break;
       case Op::kSma:
-        run(from, keep, at, o, [&, s = Sma(op.p[0])](int64_t j) mutable { return s.update(x[j]); });
+        if ((at - keep + 1) * 4 <= op.p[0]) {
+          // A few values of a long average (a screen's newest bar): summing each window
+          // directly beats running the whole window through the incremental state.
+          for (int64_t j = keep; j <= at; ++j) o[j] = window_mean(x, j, op.p[0]);
+        } else {
+          run(from, keep, at, o,
+              [&, s = Sma(op.p[0])](int64_t j) mutable { return s.update(x[j]); });
+        }
         break;
       case Op::kEma:
         run(from, keep, at, o, [&, s = Ema(op.p[0])](int64_t j) mutable { return s.update(x[j]); });

@@ -86,8 +86,10 @@ double Rsi::update(double x) {
     gain_ /= period_;
     loss_ /= period_;
   } else {
-    gain_ = (gain_ * (period_ - 1) + gain) / period_;
-    loss_ = (loss_ * (period_ - 1) + loss) / period_;
+    // Wilder's smoothing, (previous * (n - 1) + value) / n, with the division taken out of the
+    // recursion: a division per bar would bound the speed of a whole screen.
+    gain_ = gain_ * keep_ + gain * weight_;
+    loss_ = loss_ * keep_ + loss * weight_;
   }
   double total = gain_ + loss_;
   return total == 0 ? 0 : 100 * gain_ / total;
@@ -167,7 +169,7 @@ double Atr::update(double high, double low, double close) {
     value_ /= period_;
     return value_;
   }
-  value_ = (value_ * (period_ - 1) + range) / period_;
+  value_ = value_ * keep_ + range * weight_;
   return value_;
 }
 

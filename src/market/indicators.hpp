@@ -122,11 +122,13 @@ class Wma {
 // of the first `period` changes, then smoothed by (previous * (period - 1) + change) / period.
 class Rsi {
  public:
-  explicit Rsi(int period) : period_(period) {}
+  explicit Rsi(int period)
+      : period_(period), keep_((period - 1.0) / period), weight_(1.0 / period) {}
   double update(double x);
 
  private:
   int period_;
+  double keep_, weight_;  // (period - 1) / period and 1 / period
   double previous_ = kMissing;
   int changes_ = 0;
   double gain_ = 0, loss_ = 0;  // sums while seeding, then the averages
@@ -181,11 +183,13 @@ class StdDev {
 // true ranges (the first bar has none: it has no previous close).
 class Atr {
  public:
-  explicit Atr(int period) : period_(period) {}
+  explicit Atr(int period)
+      : period_(period), keep_((period - 1.0) / period), weight_(1.0 / period) {}
   double update(double high, double low, double close);
 
  private:
   int period_;
+  double keep_, weight_;  // (period - 1) / period and 1 / period
   double previous_close_ = kMissing;
   int ranges_ = 0;
   double value_ = 0;  // the sum while seeding, then the average
