@@ -44,6 +44,9 @@ class CatalogStore {
   virtual Status put_algorithm(const AlgorithmRecord& algorithm) = 0;
   // Inserts or replaces a custom filter; failed_precondition when a built-in one has that name.
   virtual Status put_filter(const FilterRecord& filter) = 0;
+  // Inserts a custom filter; already_exists when any filter has that name, also when another
+  // writer created it a moment before (names are unique).
+  virtual Status add_filter(const FilterRecord& filter) = 0;
   // not_found for an unknown name; failed_precondition for a built-in filter.
   virtual Status delete_filter(const std::string& name) = 0;
   // Inserts or replaces the data source of that name.

@@ -135,6 +135,7 @@ class FailingCatalog final : public storage::CatalogStore {
   Result<std::vector<storage::DataSourceRecord>> data_sources() override { return failure(); }
   Status put_algorithm(const storage::AlgorithmRecord&) override { return failure(); }
   Status put_filter(const storage::FilterRecord&) override { return failure(); }
+  Status add_filter(const storage::FilterRecord&) override { return failure(); }
   Status delete_filter(const std::string&) override { return failure(); }
   Status put_data_source(const storage::DataSourceRecord&) override { return failure(); }
 

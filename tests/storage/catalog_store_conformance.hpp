@@ -40,6 +40,22 @@ TEST_P(CatalogStoreConformanceTest, CustomFiltersAreAddedReplacedAndDeleted) {
   EXPECT_EQ(c.filters()->size(), 14u);
 }
 
+TEST_P(CatalogStoreConformanceTest, AddingAFilterRefusesATakenName) {
+  CatalogStore& c = store_->catalog();
+  ASSERT_TRUE(c.add_filter({"mine", "close > 1", "First", false}).is_ok());
+  EXPECT_EQ(c.add_filter({"mine", "close > 2", "Second", false}).code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(c.add_filter({"rsi_oversold", "close > 2", "", false}).code(),
+            StatusCode::kAlreadyExists);
+  auto filters = c.filters();
+  ASSERT_TRUE(filters.is_ok());
+  auto it = std::find_if(filters->begin(), filters->end(),
+                         [](const FilterRecord& f) { return f.name == "mine"; });
+  ASSERT_NE(it, filters->end());
+  EXPECT_EQ(it->expression, "close > 1");  // the first one stays
+  EXPECT_FALSE(it->builtin);
+}
+
 TEST_P(CatalogStoreConformanceTest, BuiltInFiltersCannotBeReplacedOrDeleted) {
   CatalogStore& c = store_->catalog();
   EXPECT_EQ(c.put_filter({"rsi_oversold", "close > 0", "", false}).code(),

@@ -66,10 +66,10 @@ Result<std::shared_ptr<const SeriesUniverse>> BarSeriesCache::universe(const std
   }
   if (next->memory_bytes > budget_) {
     if (it != entries_.end()) entries_.erase(entries_.begin());
-    return resource_exhausted("the " + std::to_string(next->series.size()) + " series of source '" +
-                              source + "' need " + std::to_string(next->memory_bytes >> 20) +
-                              " MiB in memory; this node holds at most " +
-                              std::to_string(budget_ >> 20) + " MiB (--object-store-memory)");
+    return unavailable("the " + std::to_string(next->series.size()) + " series of source '" +
+                       source + "' need " + std::to_string(next->memory_bytes >> 20) +
+                       " MiB in memory; this node holds at most " + std::to_string(budget_ >> 20) +
+                       " MiB (--object-store-memory)");
   }
   std::shared_ptr<const SeriesUniverse> snapshot = std::move(next);
   if (it != entries_.end()) {

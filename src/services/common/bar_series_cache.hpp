@@ -47,8 +47,8 @@ class BarSeriesCache {
                  size_t memory_budget)
       : bars_(bars), instruments_(instruments), budget_(memory_budget) {}
 
-  // Every series of `source` at `interval` as the store holds it now. resource_exhausted when
-  // they do not fit in the budget; the store's error when a read fails.
+  // Every series of `source` at `interval` as the store holds it now. unavailable when they do
+  // not fit in the budget (this node cannot serve them); the store's error when a read fails.
   Result<std::shared_ptr<const SeriesUniverse>> universe(const std::string& source,
                                                          market::Interval interval);
   // Drops every universe held (the next call loads from the store).

@@ -61,7 +61,8 @@ serve::Response not_built(std::string_view what) {
 }
 
 serve::Response status_response(const ServiceContext& ctx, std::string_view service,
-                                const serve::ReplicaInfo& replica, std::string_view limits_json) {
+                                const serve::ReplicaInfo& replica, std::string_view limits_json,
+                                std::string_view extra_key, std::string_view extra_json) {
   std::optional<serve::DeploymentStatus> deployment;
   if (const serve::Deployment* d = ctx.runtime.find(service)) deployment = d->status();
   std::string_view status = "unknown";
@@ -77,6 +78,7 @@ serve::Response status_response(const ServiceContext& ctx, std::string_view serv
       .field("uptime_s", static_cast<double>(ctx.clock.unix_nanos() - ctx.started_at) / 1e9)
       .key("limits")
       .raw(limits_json);
+  if (!extra_key.empty()) w.key(extra_key).raw(extra_json);
   if (deployment) {
     w.key("deployment");
     serve::write_json(w, *deployment);

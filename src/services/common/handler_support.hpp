@@ -50,9 +50,11 @@ serve::DeploymentSpec deployment_spec(std::string_view name, std::vector<serve::
 serve::Response not_built(std::string_view what);
 
 // The response of a service's status endpoint: its deployment's figures, the replica that
-// answered, uptime, and `limits_json` (a JSON object the replica prepared once).
+// answered, uptime, `limits_json` (a JSON object the replica prepared once) and, when
+// `extra_key` is not empty, `extra_json` under that key.
 serve::Response status_response(const ServiceContext& ctx, std::string_view service,
-                                const serve::ReplicaInfo& replica, std::string_view limits_json);
+                                const serve::ReplicaInfo& replica, std::string_view limits_json,
+                                std::string_view extra_key = {}, std::string_view extra_json = {});
 
 // GET listing of the jobs of `kind` owned by `service` (query: state, limit).
 serve::Response list_jobs(const ServiceContext& ctx, std::string_view service,
@@ -86,7 +88,9 @@ class ServiceReplica : public serve::ReplicaHandler {
         service_(service),
         limits_json_(to_json(limits)) {}
 
-  serve::Response status() const { return status_response(ctx_, service_, info_, limits_json_); }
+  serve::Response status(std::string_view extra_key = {}, std::string_view extra_json = {}) const {
+    return status_response(ctx_, service_, info_, limits_json_, extra_key, extra_json);
+  }
 
   const ServiceContext& ctx_;
   const Options options_;

@@ -64,8 +64,15 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
         return screen(request);
       case kFilters:
         return filters();
-      case kStatus:
-        return status();
+      case kStatus: {
+        SeriesCacheStats series = ctx_.series.stats();
+        return status("series", to_json(json::object{
+                                    {"series_loaded", series.series_loaded},
+                                    {"universes_dropped", series.universes_dropped},
+                                    {"memory_bytes", series.memory_bytes},
+                                    {"memory_budget_bytes", series.memory_budget},
+                                }));
+      }
       case kCustomFilter:
         return create_custom_filter(request);
       case kGetCustomFilter:
@@ -133,13 +140,8 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
     auto checked = compiler.add(*expression, market::ValueType::kCondition);
     if (!checked)
       return error_response(invalid_argument("expression: " + checked.status().message()));
-    auto known = ctx_.store.catalog().filters();
-    if (!known) return error_response(known.status());
-    if (std::any_of(known->begin(), known->end(), [&](const auto& f) { return f.name == *name; })) {
-      return error_response(already_exists("a filter named '" + *name + "' exists"));
-    }
     storage::FilterRecord record{*name, *expression, description.value_or(""), false};
-    Status stored = ctx_.store.catalog().put_filter(record);
+    Status stored = ctx_.store.catalog().add_filter(record);
     if (!stored.is_ok()) return error_response(stored);
     Response response = json_response(filter_json(record));
     response.status = 201;

@@ -69,6 +69,20 @@ Status SqliteCatalogStore::put_filter(const FilterRecord& f) {
   });
 }
 
+Status SqliteCatalogStore::add_filter(const FilterRecord& f) {
+  std::lock_guard lock(conn_.mu);
+  auto s = conn_.db->prepare(
+      "INSERT INTO screener_filters (name, expression, description, builtin, created_at) "
+      "VALUES (?, ?, ?, 0, unixepoch() * 1000000000)");
+  if (!s) return s.status();
+  s->bind(1, f.name).bind(2, f.expression).bind(3, f.description);
+  Status inserted = s->run();
+  if (inserted.code() == StatusCode::kAlreadyExists) {
+    return already_exists("a filter named '" + f.name + "' exists");
+  }
+  return inserted;
+}
+
 Status SqliteCatalogStore::delete_filter(const std::string& name) {
   std::lock_guard lock(conn_.mu);
   return in_transaction(*conn_.db, [&]() -> Status {

@@ -17,6 +17,7 @@ class SqliteCatalogStore final : public CatalogStore {
   Result<std::vector<DataSourceRecord>> data_sources() override;
   Status put_algorithm(const AlgorithmRecord& algorithm) override;
   Status put_filter(const FilterRecord& filter) override;
+  Status add_filter(const FilterRecord& filter) override;
   Status delete_filter(const std::string& name) override;
   Status put_data_source(const DataSourceRecord& source) override;
 
