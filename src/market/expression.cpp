@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 
 namespace tc::market {
 namespace {
@@ -201,29 +202,26 @@ class Parser {
     return n;
   }
 
-  NodePtr parse_or() {
-    auto left = parse_and();
-    while (left && is_keyword("or")) {
+  // One level of left-associative binary operators: next (op next)*. Keywords are matched in
+  // any case and written lowercase in the tree.
+  NodePtr chain(NodePtr (Parser::*next)(), std::initializer_list<std::string_view> ops) {
+    auto left = (this->*next)();
+    while (left) {
+      auto op = std::find_if(ops.begin(), ops.end(), [&](std::string_view o) {
+        return std::isalpha(static_cast<unsigned char>(o[0])) ? is_keyword(o) : is_symbol(o);
+      });
+      if (op == ops.end()) break;
       size_t at = token_.offset;
       if (!advance()) return nullptr;
-      auto right = parse_and();
+      auto right = (this->*next)();
       if (!right) return nullptr;
-      left = binary("or", at, std::move(left), std::move(right));
+      left = binary(std::string(*op), at, std::move(left), std::move(right));
     }
     return left;
   }
 
-  NodePtr parse_and() {
-    auto left = parse_not();
-    while (left && is_keyword("and")) {
-      size_t at = token_.offset;
-      if (!advance()) return nullptr;
-      auto right = parse_not();
-      if (!right) return nullptr;
-      left = binary("and", at, std::move(left), std::move(right));
-    }
-    return left;
-  }
+  NodePtr parse_or() { return chain(&Parser::parse_and, {"or"}); }
+  NodePtr parse_and() { return chain(&Parser::parse_not, {"and"}); }
 
   NodePtr parse_not() {
     if (!is_keyword("not")) return parse_comparison();
@@ -259,31 +257,8 @@ class Parser {
     return binary(op, at, std::move(left), std::move(right));
   }
 
-  NodePtr parse_sum() {
-    auto left = parse_product();
-    while (left && (is_symbol("+") || is_symbol("-"))) {
-      std::string op = token_.text;
-      size_t at = token_.offset;
-      if (!advance()) return nullptr;
-      auto right = parse_product();
-      if (!right) return nullptr;
-      left = binary(op, at, std::move(left), std::move(right));
-    }
-    return left;
-  }
-
-  NodePtr parse_product() {
-    auto left = parse_unary();
-    while (left && (is_symbol("*") || is_symbol("/"))) {
-      std::string op = token_.text;
-      size_t at = token_.offset;
-      if (!advance()) return nullptr;
-      auto right = parse_unary();
-      if (!right) return nullptr;
-      left = binary(op, at, std::move(left), std::move(right));
-    }
-    return left;
-  }
+  NodePtr parse_sum() { return chain(&Parser::parse_product, {"+", "-"}); }
+  NodePtr parse_product() { return chain(&Parser::parse_unary, {"*", "/"}); }
 
   NodePtr parse_unary() {
     if (!is_symbol("-")) return parse_postfix();

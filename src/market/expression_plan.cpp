@@ -91,6 +91,15 @@ constexpr double kRequired = std::numeric_limits<double>::quiet_NaN();
 constexpr double kMaxPeriod = 100000;
 
 Param period(double fallback = kRequired) { return {"period", fallback, true, 1, kMaxPeriod}; }
+Param whole(std::string_view name, double fallback) {
+  return {name, fallback, true, 1, kMaxPeriod};
+}
+std::vector<Param> macd_params() {
+  return {whole("fast", 12), whole("slow", 26), whole("signal", 9)};
+}
+std::vector<Param> stochastic_params() {
+  return {whole("k", 14), whole("smooth", 3), whole("d", 3)};
+}
 
 const std::vector<Function>& functions() {
   static const std::vector<Function> table = {
@@ -105,45 +114,15 @@ const std::vector<Function>& functions() {
       {"pct_change", 1, {period(1)}, Op::kRoc, ValueType::kNumber},
       {"momentum", 1, {period(10)}, Op::kMomentum, ValueType::kNumber},
       {"mom", 1, {period(10)}, Op::kMomentum, ValueType::kNumber},
-      {"macd",
-       1,
-       {{"fast", 12, true, 1, kMaxPeriod},
-        {"slow", 26, true, 1, kMaxPeriod},
-        {"signal", 9, true, 1, kMaxPeriod}},
-       Op::kMacd,
-       ValueType::kNumber},
-      {"macd_signal",
-       1,
-       {{"fast", 12, true, 1, kMaxPeriod},
-        {"slow", 26, true, 1, kMaxPeriod},
-        {"signal", 9, true, 1, kMaxPeriod}},
-       Op::kMacdSignal,
-       ValueType::kNumber},
-      {"macd_hist",
-       1,
-       {{"fast", 12, true, 1, kMaxPeriod},
-        {"slow", 26, true, 1, kMaxPeriod},
-        {"signal", 9, true, 1, kMaxPeriod}},
-       Op::kMacdHist,
-       ValueType::kNumber},
+      {"macd", 1, macd_params(), Op::kMacd, ValueType::kNumber},
+      {"macd_signal", 1, macd_params(), Op::kMacdSignal, ValueType::kNumber},
+      {"macd_hist", 1, macd_params(), Op::kMacdHist, ValueType::kNumber},
       {"bb_upper", 1, {period(20), {"k", 2, false, 0, 100}}, Op::kBbUpper, ValueType::kNumber},
       {"bb_lower", 1, {period(20), {"k", 2, false, 0, 100}}, Op::kBbLower, ValueType::kNumber},
       {"bb_middle", 1, {period(20)}, Op::kSma, ValueType::kNumber},
       {"atr", 0, {period(14)}, Op::kAtr, ValueType::kNumber},
-      {"stoch_k",
-       0,
-       {{"k", 14, true, 1, kMaxPeriod},
-        {"smooth", 3, true, 1, kMaxPeriod},
-        {"d", 3, true, 1, kMaxPeriod}},
-       Op::kStochK,
-       ValueType::kNumber},
-      {"stoch_d",
-       0,
-       {{"k", 14, true, 1, kMaxPeriod},
-        {"smooth", 3, true, 1, kMaxPeriod},
-        {"d", 3, true, 1, kMaxPeriod}},
-       Op::kStochD,
-       ValueType::kNumber},
+      {"stoch_k", 0, stochastic_params(), Op::kStochK, ValueType::kNumber},
+      {"stoch_d", 0, stochastic_params(), Op::kStochD, ValueType::kNumber},
       {"vwap", 0, {period()}, Op::kVwap, ValueType::kNumber},
       {"dist_high", 0, {period()}, Op::kDiv, ValueType::kNumber},  // desugared below
       {"dist_low", 0, {period()}, Op::kDiv, ValueType::kNumber},   // desugared below

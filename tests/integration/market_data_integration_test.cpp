@@ -18,16 +18,9 @@
 namespace tc {
 namespace {
 
+using testing::body_of;
 using testing::NodeProcess;
 using testing::wait_until;
-
-json::object body_of(const Result<net::HttpResult>& r) {
-  EXPECT_TRUE(r.is_ok());
-  if (!r.is_ok()) return {};
-  auto v = parse_json(r->body);
-  EXPECT_TRUE(v.is_ok() && v->is_object()) << r->body;
-  return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
-}
 
 std::string first_symbol(NodeProcess& node, const char* asset_class) {
   json::object b = body_of(node.request(

@@ -14,15 +14,8 @@
 namespace tc {
 namespace {
 
+using testing::body_of;
 using testing::NodeProcess;
-
-json::object body_of(const Result<net::HttpResult>& r) {
-  EXPECT_TRUE(r.is_ok());
-  if (!r.is_ok()) return {};
-  auto v = parse_json(r->body);
-  EXPECT_TRUE(v.is_ok() && v->is_object()) << r->body;
-  return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
-}
 
 // symbol -> sma(close, 10) of the instruments whose newest bar passes
 // `close > sma(close, 10) and volume > sma(volume, 5)`, computed by SQLite alone.

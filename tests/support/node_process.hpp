@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.hpp"
 #include "net/http_client.hpp"
 #include "support/raw_http.hpp"
 #include "support/temp_dir.hpp"
@@ -180,6 +182,15 @@ inline CommandResult run_command(const std::vector<std::string>& args,
   s << in.rdbuf();
   result.output = s.str();
   return result;
+}
+
+// The JSON object a request to a node answered, failing the test when there is none.
+inline json::object body_of(const Result<net::HttpResult>& r) {
+  EXPECT_TRUE(r.is_ok());
+  if (!r.is_ok()) return {};
+  auto v = parse_json(r->body);
+  EXPECT_TRUE(v.is_ok() && v->is_object()) << r->body;
+  return v.is_ok() && v->is_object() ? v->as_object() : json::object{};
 }
 
 }  // namespace tc::testing
