@@ -41,12 +41,17 @@ install_missing() {
 # build DIR [cmake options...] [--target NAME]
 build() {
   local dir="$1"; shift
-  local target=()
-  if [ "${*: -2:1}" = "--target" ]; then
-    target=(--target "${*: -1}")
-    set -- "${@:1:$(($# - 2))}"
-  fi
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" > /dev/null
+  local options=() target=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --target ]; then
+      target=(--target "$2")
+      shift 2
+    else
+      options+=("$1")
+      shift
+    fi
+  done
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${options[@]}" > /dev/null
   cmake --build "$dir" "${target[@]}"
 }
 
