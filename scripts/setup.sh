@@ -97,8 +97,14 @@ stage "fuzzing the expression parser (libFuzzer, ${TC_FUZZ_SECONDS:-60} s)"
 build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DTC_FUZZ=ON -DTC_BUILD_TESTS=OFF \
   -DTC_BUILD_BENCH=OFF -DTC_WERROR=ON --target expression_fuzz
 fuzz_dir=$(mktemp -d)
-./build-fuzz/fuzz/expression_fuzz -max_total_time="${TC_FUZZ_SECONDS:-60}" -max_len=512 \
-  -print_final_stats=1 "$fuzz_dir" fuzz/corpus/expression 2>&1 | tail -4
+if ! ./build-fuzz/fuzz/expression_fuzz -max_total_time="${TC_FUZZ_SECONDS:-60}" -max_len=512 \
+    -print_final_stats=1 -artifact_prefix=build-fuzz/ "$fuzz_dir" fuzz/corpus/expression \
+    > build-fuzz/fuzz.log 2>&1; then
+  tail -60 build-fuzz/fuzz.log >&2
+  echo "setup: the fuzzer found a failure; its input is saved under build-fuzz/" >&2
+  exit 1
+fi
+grep '^stat::' build-fuzz/fuzz.log
 rm -rf "$fuzz_dir"
 
 stage "address and undefined-behaviour sanitizer build"
