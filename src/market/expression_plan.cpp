@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <optional>
+#include <thread>
 
 #include "market/indicators.hpp"
 
@@ -900,21 +902,41 @@ void ExpressionPlan::evaluate_one(const Target& target, Scratch& scratch, double
   for (size_t k = 0; k < outputs_.size(); ++k) out[k] = scratch.values[outputs_[k]][at];
 }
 
-Result<std::vector<double>> ExpressionPlan::evaluate(std::span<const Target> targets) const {
+Result<std::vector<double>> ExpressionPlan::evaluate(std::span<const Target> targets,
+                                                     int threads) const {
   std::vector<double> values(targets.size() * outputs_.size(), kMissing);
-  Scratch scratch;
-  scratch.columns.resize(operations_.size());
-  scratch.values.resize(operations_.size(), nullptr);
-  auto started = std::chrono::steady_clock::now();
-  auto limit = std::chrono::duration<double>(limits_.max_evaluation_seconds);
-  for (size_t t = 0; t < targets.size(); ++t) {
-    if (t % 64 == 63 && std::chrono::steady_clock::now() - started > limit) {
-      return invalid_argument("the expressions took longer than " +
-                              number_text(limits_.max_evaluation_seconds) +
-                              " s to evaluate; simplify them or screen fewer instruments");
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(limits_.max_evaluation_seconds));
+  std::atomic<bool> late{false};
+  // Evaluates targets [begin, end): each part has its own scratch columns.
+  auto part = [&](size_t begin, size_t end) {
+    Scratch scratch;
+    scratch.columns.resize(operations_.size());
+    scratch.values.resize(operations_.size(), nullptr);
+    for (size_t t = begin; t < end; ++t) {
+      if ((t - begin) % 64 == 63 &&
+          (late.load(std::memory_order_relaxed) || std::chrono::steady_clock::now() > deadline)) {
+        late = true;
+        return;
+      }
+      if (targets[t].bar >= targets[t].series->size()) continue;  // no such bar: all missing
+      evaluate_one(targets[t], scratch, values.data() + t * outputs_.size());
     }
-    if (targets[t].bar >= targets[t].series->size()) continue;  // no such bar: all missing
-    evaluate_one(targets[t], scratch, values.data() + t * outputs_.size());
+  };
+  size_t parts = std::clamp<size_t>(static_cast<size_t>(threads), 1,
+                                    std::max<size_t>(1, targets.size() / kTargetsPerThread));
+  std::vector<std::thread> helpers;
+  size_t per_part = (targets.size() + parts - 1) / parts;
+  for (size_t p = 1; p < parts; ++p) {
+    helpers.emplace_back(part, p * per_part, std::min(targets.size(), (p + 1) * per_part));
+  }
+  part(0, std::min(targets.size(), per_part));
+  for (std::thread& h : helpers) h.join();
+  if (late) {
+    return invalid_argument("the expressions took longer than " +
+                            number_text(limits_.max_evaluation_seconds) +
+                            " s to evaluate; simplify them or screen fewer instruments");
   }
   return values;
 }

@@ -67,8 +67,14 @@ class ExpressionPlan {
   size_t operations() const;
 
   // Every output at each target's bar: values[target * outputs() + output]. NaN is missing.
-  // invalid_argument when the evaluation runs past the limits' evaluation time.
-  Result<std::vector<double>> evaluate(std::span<const Target> targets) const;
+  // invalid_argument when the evaluation runs past the limits' evaluation time. With `threads`
+  // above 1, a universe of several thousand targets is split among that many threads (the
+  // caller's and threads of its own, joined before it returns).
+  Result<std::vector<double>> evaluate(std::span<const Target> targets, int threads = 1) const;
+
+  // Fewer targets than this per thread are evaluated on fewer threads: a thread costs more than
+  // it saves on small universes.
+  static constexpr size_t kTargetsPerThread = 1000;
 
  private:
   friend class ExpressionCompiler;

@@ -147,10 +147,34 @@ TEST(ExpressionPlanTest, StopsAnEvaluationThatRunsPastItsTime) {
   ASSERT_TRUE(compiler.add("rsi(close, 14) < 30").is_ok());
   ExpressionPlan plan = compiler.build();
   BarSeries s = random_series(100, 1);
-  std::vector<ExpressionPlan::Target> targets(200, {&s, 99});
-  auto r = plan.evaluate(targets);
+  std::vector<ExpressionPlan::Target> targets(4000, {&s, 99});
+  auto r = plan.evaluate(targets, 2);
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("took longer than"), std::string::npos);
+}
+
+TEST(ExpressionPlanTest, SplittingAUniverseAmongThreadsGivesTheSameValues) {
+  ExpressionCompiler compiler;
+  ASSERT_TRUE(compiler.add("rsi(close, 14) < 50 and close > sma(close, 20)").is_ok());
+  ASSERT_TRUE(compiler.add("macd_hist(close)").is_ok());
+  ExpressionPlan plan = compiler.build();
+  std::vector<BarSeries> universe;
+  for (uint32_t i = 0; i < 50; ++i) universe.push_back(random_series(120, i));
+  std::vector<ExpressionPlan::Target> targets;
+  for (size_t k = 0; k < 3 * ExpressionPlan::kTargetsPerThread; ++k) {
+    targets.push_back({&universe[k % universe.size()], 60 + k % 60});
+  }
+  auto one = plan.evaluate(targets, 1);
+  auto three = plan.evaluate(targets, 3);
+  ASSERT_TRUE(one.is_ok() && three.is_ok());
+  ASSERT_EQ(one->size(), three->size());
+  for (size_t i = 0; i < one->size(); ++i) {
+    if (std::isnan((*one)[i])) {
+      EXPECT_TRUE(std::isnan((*three)[i])) << i;
+    } else {
+      EXPECT_EQ((*one)[i], (*three)[i]) << i;
+    }
+  }
 }
 
 TEST(ExpressionPlanTest, BarsBeyondTheSeriesAreMissing) {

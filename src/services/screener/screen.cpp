@@ -102,7 +102,7 @@ json::value value_json(double v, market::ValueType type) {
 
 Result<json::object> screen(const ScreenRequest& req, const SeriesUniverse& universe,
                             const std::vector<storage::FilterRecord>& catalog,
-                            const market::ExpressionLimits& limits) {
+                            const market::ExpressionLimits& limits, int threads) {
   market::ExpressionCompiler compiler(limits);
   auto compile = [&](const std::string& text, std::optional<market::ValueType> type,
                      const std::string& what) -> Result<size_t> {
@@ -171,7 +171,7 @@ Result<json::object> screen(const ScreenRequest& req, const SeriesUniverse& univ
                             " bars of source '" + req.source + "' for " + missing);
   }
 
-  auto values = plan.evaluate(targets);
+  auto values = plan.evaluate(targets, threads);
   if (!values) return values.status();
   const size_t width = plan.outputs();
   auto value = [&](size_t target, size_t output) { return (*values)[target * width + output]; };

@@ -40,10 +40,11 @@ market::ExpressionLimits expression_limits(const ScreenerOptions& options);
 // every expression is compiled into one plan (invalid_argument with the expression's name and
 // the position of the error) and evaluated at each instrument's bar. Returns the response body:
 // matches [{symbol, sector, values}], count (all matches), universe_size (instruments
-// evaluated), as_of (the newest bar used), source and interval.
+// evaluated), as_of (the newest bar used), source and interval. A large universe is evaluated
+// on up to `threads` threads (ExpressionPlan::evaluate).
 Result<json::object> screen(const ScreenRequest& request, const SeriesUniverse& universe,
                             const std::vector<storage::FilterRecord>& catalog,
-                            const market::ExpressionLimits& limits);
+                            const market::ExpressionLimits& limits, int threads = 1);
 
 // A number or condition as JSON: null when missing (or not finite), true/false for conditions.
 json::value value_json(double v, market::ValueType type);

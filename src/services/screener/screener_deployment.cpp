@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <thread>
 
 #include "core/json_writer.hpp"
 #include "services/common/handler_support.hpp"
@@ -109,7 +110,8 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
     if (!catalog) return error_response(catalog.status());
     auto u = universe(req->source, req->interval);
     if (!u) return error_response(u.status());
-    auto result = services::screen(*req, **u, *catalog, expression_limits(options_));
+    auto result = services::screen(*req, **u, *catalog, expression_limits(options_),
+                                   static_cast<int>(std::thread::hardware_concurrency()));
     if (!result) return error_response(result.status());
     (*result)["elapsed_ms"] = elapsed_ms(started);
     return json_response(*result);
