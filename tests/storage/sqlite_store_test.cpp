@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "storage/catalog_store_conformance.hpp"
 #include "storage/job_store_conformance.hpp"
 #include "storage/market_store_conformance.hpp"
@@ -47,6 +50,43 @@ TEST(SqliteStoreTest, UnwritableDirectoryIsUnavailable) {
   auto store = SqliteStore::open("/proc/tc-no-such-dir/s.db");
   ASSERT_FALSE(store.is_ok());
   EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(SqliteStoreTest, ALongScanDoesNotHoldUpOtherReads) {
+  testing::TempDir dir;
+  auto store = SqliteStore::open(dir.path() / "s.db");
+  ASSERT_TRUE(store.is_ok());
+  std::vector<market::TradeTick> ticks;
+  for (int i = 0; i < 10; ++i) {
+    market::TradeTick t;
+    t.instrument_id = {"AAA", "test"};
+    t.ts_event = t.ts_init = i;
+    t.trade_id = std::to_string(i);
+    t.price = market::Decimal{100, 0};
+    t.size = market::Decimal{1, 0};
+    ticks.push_back(t);
+  }
+  ASSERT_TRUE((*store)->ticks().write_ticks(ticks).is_ok());
+  // The scan's visitor waits until another thread has read: with one shared read connection
+  // that read would wait for the scan, and the scan for it.
+  std::promise<void> read_done;
+  auto done = read_done.get_future();
+  std::thread other([&] {
+    EXPECT_TRUE((*store)->bars().bar_series_changed("test", 0).is_ok());
+    read_done.set_value();
+  });
+  TickQuery q;
+  q.id = {"AAA", "test"};
+  bool finished_inside = false;
+  Status scanned = (*store)->ticks().scan_ticks(q, [&](const market::TradeTick&) {
+    if (!finished_inside) {
+      finished_inside = done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    }
+    return true;
+  });
+  other.join();
+  EXPECT_TRUE(scanned.is_ok());
+  EXPECT_TRUE(finished_inside);
 }
 
 }  // namespace

@@ -118,4 +118,31 @@ Result<Statement> SqliteDatabase::prepare(std::string_view sql) {
 
 int64_t SqliteDatabase::changes() const { return sqlite3_changes64(db_); }
 
+Result<std::unique_ptr<SqliteReaders>> SqliteReaders::open(const std::filesystem::path& path,
+                                                           int count) {
+  std::unique_ptr<SqliteReaders> readers(new SqliteReaders());
+  for (int i = 0; i < count; ++i) {
+    auto db = SqliteDatabase::open(path);
+    if (!db) return db.status();
+    readers->free_.push_back(std::move(db).value());
+  }
+  return readers;
+}
+
+SqliteReaders::Lease SqliteReaders::acquire() {
+  std::unique_lock lock(mu_);
+  freed_.wait(lock, [&] { return !free_.empty(); });
+  auto db = std::move(free_.back());
+  free_.pop_back();
+  return Lease(*this, std::move(db));
+}
+
+void SqliteReaders::give_back(std::unique_ptr<SqliteDatabase> db) {
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(db));
+  }
+  freed_.notify_one();
+}
+
 }  // namespace tc::storage

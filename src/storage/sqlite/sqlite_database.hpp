@@ -1,8 +1,10 @@
 // SqliteDatabase: one SQLite connection in WAL mode, and Statement, a prepared statement bound
 // by position. Errors come back as Status; nothing throws.
-// Thread-safety: not thread-safe; SqliteStore serializes access with its own mutex.
+// Thread-safety: not thread-safe; SqliteStore serializes the writer with a mutex and lends each
+// read connection to one caller at a time (SqliteReaders).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -70,11 +72,43 @@ class SqliteDatabase {
   sqlite3* db_;
 };
 
-// A connection and the mutex that serializes its use: SqliteStore keeps one for writes and
-// one for market-data reads (WAL lets a reader run beside the writer).
+// A connection and the mutex that serializes its use: SqliteStore keeps one for writes.
 struct SqliteConnection {
   std::unique_ptr<SqliteDatabase> db;
   std::mutex mu;
+};
+
+// A fixed set of connections for reads, lent one at a time: reads run beside each other and
+// beside the writer (WAL), and a long history scan holds only the connection it reads on.
+// Thread-safe.
+class SqliteReaders {
+ public:
+  // A connection lent until the lease is destroyed.
+  class Lease {
+   public:
+    Lease(SqliteReaders& owner, std::unique_ptr<SqliteDatabase> db)
+        : owner_(owner), db_(std::move(db)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { owner_.give_back(std::move(db_)); }
+    SqliteDatabase* operator->() const { return db_.get(); }
+
+   private:
+    SqliteReaders& owner_;
+    std::unique_ptr<SqliteDatabase> db_;
+  };
+
+  // `count` connections to `path`; the first error opening one.
+  static Result<std::unique_ptr<SqliteReaders>> open(const std::filesystem::path& path, int count);
+  // A free connection, waiting while every one is lent.
+  Lease acquire();
+
+ private:
+  void give_back(std::unique_ptr<SqliteDatabase> db);
+
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<SqliteDatabase>> free_;
 };
 
 // Steps `statement` to its end, mapping each row with `read(const Statement&)`.

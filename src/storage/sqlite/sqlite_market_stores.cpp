@@ -114,9 +114,9 @@ Status SqliteInstrumentStore::put_instruments(std::span<const Instrument> instru
 }
 
 Result<Instrument> SqliteInstrumentStore::instrument(const InstrumentId& id) {
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare("SELECT " + std::string(kInstrumentColumns) +
-                               " FROM tickscrawler_instruments WHERE source = ? AND symbol = ?");
+  auto reader = readers_.acquire();
+  auto s = reader->prepare("SELECT " + std::string(kInstrumentColumns) +
+                           " FROM tickscrawler_instruments WHERE source = ? AND symbol = ?");
   if (!s) return s.status();
   s->bind(1, id.source).bind(2, id.symbol);
   auto row = s->step();
@@ -139,8 +139,8 @@ Result<std::vector<Instrument>> SqliteInstrumentStore::instruments(const Instrum
     if (c == '%' || c == '_' || c == '\\') escaped += '\\';
     escaped += c;
   }
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare(sql);
+  auto reader = readers_.acquire();
+  auto s = reader->prepare(sql);
   if (!s) return s.status();
   int i = 1;
   s->bind(i++, q.source);
@@ -156,8 +156,8 @@ Result<std::vector<Instrument>> SqliteInstrumentStore::instruments(const Instrum
 }
 
 Result<int64_t> SqliteInstrumentStore::count_instruments(const std::string& source) {
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare("SELECT COUNT(*) FROM tickscrawler_instruments WHERE source = ?");
+  auto reader = readers_.acquire();
+  auto s = reader->prepare("SELECT COUNT(*) FROM tickscrawler_instruments WHERE source = ?");
   if (!s) return s.status();
   s->bind(1, source);
   auto row = s->step();
@@ -192,8 +192,8 @@ Status SqliteTickStore::scan_ticks(const TickQuery& q,
                                    const std::function<bool(const TradeTick&)>& visit) {
   std::string sql = "SELECT " + std::string(kTickColumns) + " FROM tickscrawler_ticks" +
                     tick_where(q) + " ORDER BY ts_event, trade_id LIMIT ?";
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare(sql);
+  auto reader = readers_.acquire();
+  auto s = reader->prepare(sql);
   if (!s) return s.status();
   s->bind(bind_tick_where(*s, q), q.limit);
   TradeTick t;
@@ -219,8 +219,8 @@ Result<std::vector<TradeTick>> SqliteTickStore::ticks(const TickQuery& q) {
 Result<int64_t> SqliteTickStore::count_ticks(const TickQuery& q) {
   TickQuery range = q;
   range.after.reset();
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare("SELECT COUNT(*) FROM tickscrawler_ticks" + tick_where(range));
+  auto reader = readers_.acquire();
+  auto s = reader->prepare("SELECT COUNT(*) FROM tickscrawler_ticks" + tick_where(range));
   if (!s) return s.status();
   bind_tick_where(*s, range);
   auto row = s->step();
@@ -229,10 +229,10 @@ Result<int64_t> SqliteTickStore::count_ticks(const TickQuery& q) {
 }
 
 Result<std::optional<TradeTick>> SqliteTickStore::latest_tick(const InstrumentId& id) {
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare("SELECT " + std::string(kTickColumns) +
-                               " FROM tickscrawler_ticks WHERE source = ? AND symbol = ? "
-                               "ORDER BY ts_event DESC, trade_id DESC LIMIT 1");
+  auto reader = readers_.acquire();
+  auto s = reader->prepare("SELECT " + std::string(kTickColumns) +
+                           " FROM tickscrawler_ticks WHERE source = ? AND symbol = ? "
+                           "ORDER BY ts_event DESC, trade_id DESC LIMIT 1");
   if (!s) return s.status();
   s->bind(1, id.source).bind(2, id.symbol);
   auto row = s->step();
@@ -307,8 +307,8 @@ Result<WriteCounts> SqliteBarStore::write_bars(std::span<const Bar> bars) {
 
 Result<std::vector<BarSeriesChange>> SqliteBarStore::bar_series_changed(const std::string& source,
                                                                         int64_t since) {
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare(
+  auto reader = readers_.acquire();
+  auto s = reader->prepare(
       "SELECT symbol, interval_s, version FROM screener_bar_series WHERE source = ? AND "
       "version > ? ORDER BY version, symbol, interval_s");
   if (!s) return s.status();
@@ -325,8 +325,8 @@ Result<std::vector<Bar>> SqliteBarStore::bars(const BarQuery& q) {
       "AND open_time >= ? AND open_time < ?";
   if (q.after) sql += " AND open_time > ?";
   sql += q.newest_first ? " ORDER BY open_time DESC LIMIT ?" : " ORDER BY open_time LIMIT ?";
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare(sql);
+  auto reader = readers_.acquire();
+  auto s = reader->prepare(sql);
   if (!s) return s.status();
   int i = 1;
   s->bind(1, q.id.source).bind(2, q.id.symbol).bind(3, q.interval.seconds());
@@ -354,9 +354,9 @@ Result<std::vector<Bar>> SqliteBarStore::bars(const BarQuery& q) {
 }
 
 Result<std::vector<Interval>> SqliteBarStore::bar_intervals(const InstrumentId& id) {
-  std::lock_guard lock(reader_.mu);
+  auto reader = readers_.acquire();
   // A skip-scan over the primary key: one probe per distinct interval.
-  auto s = reader_.db->prepare(
+  auto s = reader->prepare(
       "SELECT DISTINCT interval_s FROM screener_bars WHERE source = ? AND symbol = ? "
       "ORDER BY interval_s");
   if (!s) return s.status();
@@ -366,8 +366,8 @@ Result<std::vector<Interval>> SqliteBarStore::bar_intervals(const InstrumentId& 
 
 Result<std::optional<int64_t>> SqliteBarStore::latest_bar_time(const InstrumentId& id,
                                                                Interval interval) {
-  std::lock_guard lock(reader_.mu);
-  auto s = reader_.db->prepare(
+  auto reader = readers_.acquire();
+  auto s = reader->prepare(
       "SELECT MAX(open_time) FROM screener_bars WHERE source = ? AND symbol = ? AND "
       "interval_s = ?");
   if (!s) return s.status();

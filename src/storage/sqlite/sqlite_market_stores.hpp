@@ -14,8 +14,8 @@ namespace tc::storage {
 
 class SqliteInstrumentStore final : public InstrumentStore {
  public:
-  SqliteInstrumentStore(SqliteConnection& writer, SqliteConnection& reader)
-      : writer_(writer), reader_(reader) {}
+  SqliteInstrumentStore(SqliteConnection& writer, SqliteReaders& readers)
+      : writer_(writer), readers_(readers) {}
 
   Status put_instruments(std::span<const market::Instrument> instruments) override;
   Result<market::Instrument> instrument(const market::InstrumentId& id) override;
@@ -24,13 +24,13 @@ class SqliteInstrumentStore final : public InstrumentStore {
 
  private:
   SqliteConnection& writer_;
-  SqliteConnection& reader_;
+  SqliteReaders& readers_;
 };
 
 class SqliteTickStore final : public TickStore {
  public:
-  SqliteTickStore(SqliteConnection& writer, SqliteConnection& reader)
-      : writer_(writer), reader_(reader) {}
+  SqliteTickStore(SqliteConnection& writer, SqliteReaders& readers)
+      : writer_(writer), readers_(readers) {}
 
   Result<WriteCounts> write_ticks(std::span<const market::TradeTick> ticks) override;
   Result<std::vector<market::TradeTick>> ticks(const TickQuery& query) override;
@@ -41,13 +41,13 @@ class SqliteTickStore final : public TickStore {
 
  private:
   SqliteConnection& writer_;
-  SqliteConnection& reader_;
+  SqliteReaders& readers_;
 };
 
 class SqliteBarStore final : public BarStore {
  public:
-  SqliteBarStore(SqliteConnection& writer, SqliteConnection& reader)
-      : writer_(writer), reader_(reader) {}
+  SqliteBarStore(SqliteConnection& writer, SqliteReaders& readers)
+      : writer_(writer), readers_(readers) {}
 
   Result<WriteCounts> write_bars(std::span<const market::Bar> bars) override;
   Result<std::vector<market::Bar>> bars(const BarQuery& query) override;
@@ -59,7 +59,7 @@ class SqliteBarStore final : public BarStore {
 
  private:
   SqliteConnection& writer_;
-  SqliteConnection& reader_;
+  SqliteReaders& readers_;
 };
 
 }  // namespace tc::storage

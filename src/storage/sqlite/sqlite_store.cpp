@@ -12,17 +12,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   if (!writer) return writer.status();
   auto version = migrate(**writer, sqlite_migrations());
   if (!version) return version.status();
-  auto reader = SqliteDatabase::open(path);
-  if (!reader) return reader.status();
+  auto readers = SqliteReaders::open(path, kReaders);
+  if (!readers) return readers.status();
   return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(writer).value(), std::move(reader).value(), *version));
+      new SqliteStore(std::move(writer).value(), std::move(readers).value(), *version));
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<SqliteDatabase> writer,
-                         std::unique_ptr<SqliteDatabase> reader, int version)
-    : schema_version_(version) {
+                         std::unique_ptr<SqliteReaders> readers, int version)
+    : readers_(std::move(readers)), schema_version_(version) {
   writer_.db = std::move(writer);
-  reader_.db = std::move(reader);
 }
 
 }  // namespace tc::storage

@@ -1,7 +1,8 @@
 // SqliteStore: the embedded default Store, one SQLite file (WAL) under the data directory.
-// It keeps two connections: one for writes and small reads (jobs, catalog), serialized by its
-// mutex since SQLite allows one writer at a time, and one for market-data reads, so that a long
-// history query never holds up a job transition. Thread-safe.
+// It keeps one connection for writes and small reads (jobs, catalog), serialized by its mutex
+// since SQLite allows one writer at a time, and a few connections for market-data reads, lent
+// one per read, so that a long history query holds up neither a job transition nor a screen.
+// Thread-safe.
 #pragma once
 
 #include <filesystem>
@@ -30,16 +31,18 @@ class SqliteStore final : public Store {
   const char* backend() const override { return "sqlite"; }
 
  private:
-  SqliteStore(std::unique_ptr<SqliteDatabase> writer, std::unique_ptr<SqliteDatabase> reader,
+  static constexpr int kReaders = 4;
+
+  SqliteStore(std::unique_ptr<SqliteDatabase> writer, std::unique_ptr<SqliteReaders> readers,
               int version);
 
   SqliteConnection writer_;
-  SqliteConnection reader_;
+  std::unique_ptr<SqliteReaders> readers_;
   SqliteJobStore jobs_{writer_};
   SqliteCatalogStore catalog_{writer_};
-  SqliteInstrumentStore instruments_{writer_, reader_};
-  SqliteTickStore ticks_{writer_, reader_};
-  SqliteBarStore bars_{writer_, reader_};
+  SqliteInstrumentStore instruments_{writer_, *readers_};
+  SqliteTickStore ticks_{writer_, *readers_};
+  SqliteBarStore bars_{writer_, *readers_};
   int schema_version_;
 };
 
