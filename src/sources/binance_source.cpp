@@ -318,14 +318,21 @@ Status BinanceSource::trades_from_id(const std::string& symbol, int64_t from_id,
                     "&limit=" + std::to_string(kPageLimit));
     if (!body) return body.status();
     if (!body->is_array()) return unavailable("Binance aggTrades did not send an array");
-    std::vector<market::TradeTick> page;
+    std::vector<std::pair<int64_t, market::TradeTick>> by_id;
     int64_t last = from_id - 1;
     for (const auto& item : body->as_array()) {
       auto t = parse_agg_trade(item, symbol, clock_.unix_nanos());
       if (!t) return unavailable("Binance sent a malformed aggTrade: " + t.status().message());
-      last = std::max<int64_t>(last, std::stoll(t->trade_id));
-      page.push_back(std::move(t).value());
+      int64_t id = std::stoll(t->trade_id);
+      last = std::max(last, id);
+      if (id >= from_id) by_id.emplace_back(id, std::move(t).value());
     }
+    // Handed on in id order, from from_id: a gap fill delivers only ids above the last one.
+    std::sort(by_id.begin(), by_id.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<market::TradeTick> page;
+    page.reserve(by_id.size());
+    for (auto& [id, t] : by_id) page.push_back(std::move(t));
     if (!page.empty() && !sink(page)) return Status::ok();
     if (static_cast<int>(body->as_array().size()) < kPageLimit || last < from_id) {
       return Status::ok();

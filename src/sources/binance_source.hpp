@@ -67,7 +67,7 @@ class BinanceSource final : public market::Source {
  private:
   // GET `target` (path and query) as JSON, with the retries described above.
   Result<json::value> get(const std::string& target);
-  // Trades of `symbol` from id `from_id` up to the newest, in pages.
+  // Trades of `symbol` from id `from_id` up to the newest, in pages, each page in id order.
   Status trades_from_id(const std::string& symbol, int64_t from_id,
                         const market::TradePageSink& sink);
   // The id of the first trade at or after `ms` (bisecting ids, which grow with time); nullopt

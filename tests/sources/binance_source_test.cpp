@@ -125,6 +125,50 @@ TEST(BinanceSourceTest, ARangeTakesOnlyItsTrades) {
 namespace tc::sources {
 namespace {
 
+TEST(BinanceLiveTest, AGapFillHandsOnTradesInIdOrderWhateverOrderRestSendsThem) {
+  const int64_t first = 1'700'000'000'000;
+  testing::FakeBinance rest(300, first, 1000);  // swaps neighbours within each page
+  const auto& trades = rest.trades();
+  auto msg = [&](size_t i) {
+    const auto& t = trades[i];
+    return testing::FakeBinanceWs::message("BTCUSDT", t.id, t.price, t.qty, t.ms, t.buyer_maker);
+  };
+  // One trade, a drop, then the feed from 250 on: 1001..1249 come from REST alone.
+  testing::FakeBinanceWs ws([&](int connection) {
+    testing::FakeBinanceWs::Script s;
+    if (connection == 0) {
+      s.messages.push_back(msg(0));
+    } else {
+      for (size_t i = 250; i < 300; ++i) s.messages.push_back(msg(i));
+      s.drop = false;
+    }
+    return s;
+  });
+  SystemClock clock;
+  BinanceOptions o;
+  o.rest_url = rest.url();
+  o.ws_url = ws.url();
+  o.max_retry_wait = std::chrono::milliseconds(0);
+  BinanceSource source(o, clock);
+  std::mutex mu;
+  std::vector<int64_t> ids;
+  auto sub = source.subscribe({"BTCUSDT"}, market::LiveOptions{}, [&](const market::TradeTick& t) {
+    std::lock_guard lock(mu);
+    ids.push_back(std::stoll(t.trade_id));
+  });
+  ASSERT_TRUE(sub.is_ok()) << sub.status().to_string();
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::lock_guard lock(mu);
+        return ids.size() >= 300;
+      },
+      std::chrono::seconds(20)));
+  sub->reset();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(ids.size(), 300u);
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
+}
+
 TEST(BinanceLiveTest, ADroppedFeedReconnectsAndFillsTheGapFromRestWithoutDuplicates) {
   const int64_t first = 1'700'000'000'000;
   testing::FakeBinance rest(300, first, 1000);  // ids 1000..1299
