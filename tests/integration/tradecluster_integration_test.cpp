@@ -53,7 +53,8 @@ TEST_F(TradeclusterTest, ServesEverySeedEndpoint) {
   std::string uuid = new_uuid();
   std::vector<Case> cases{
       {"GET", "/health", "", 200},
-      {"POST", "/api/algorunner/run", R"({"algorithm":"sma_crossover"})", 501},
+      {"POST", "/api/algorunner/run",
+       R"({"algorithm":"sma_crossover","symbols":[")" + symbol + R"("]})", 202},
       {"GET", "/api/algorunner/status", "", 200},
       {"GET", "/api/algorunner/algorithms", "", 200},
       {"POST", "/api/algorunner/stop", "{\"run_id\":\"" + uuid + "\"}", 404},

@@ -29,10 +29,10 @@ TEST_F(ServicesApiTest, StatusEndpointsReportRealFigures) {
 TEST_F(ServicesApiTest, AlgorithmsComeFromTheCatalog) {
   serve::Response r = call("GET", "/api/algorunner/algorithms");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(body(r).at("count").as_int64(), 5);
+  EXPECT_EQ(body(r).at("count").as_int64(), 8);
 }
 
-TEST_F(ServicesApiTest, RunValidatesThenSaysNotBuilt) {
+TEST_F(ServicesApiTest, RunValidatesBeforeAnyJobExists) {
   EXPECT_EQ(call("POST", "/api/algorunner/run", "").status, 400);
   EXPECT_EQ(call("POST", "/api/algorunner/run", "{bad").status, 400);
   EXPECT_EQ(call("POST", "/api/algorunner/run", "[]").status, 400);
@@ -49,8 +49,9 @@ TEST_F(ServicesApiTest, RunValidatesThenSaysNotBuilt) {
             400);
   serve::Response r = call("POST", "/api/algorunner/run",
                            R"({"algorithm": "sma_crossover", "symbols": ["BTCUSDT"]})");
-  EXPECT_EQ(r.status, 501);
-  EXPECT_EQ(error_code(r), "unimplemented");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("no 1d bars of 'BTCUSDT'"), std::string::npos) << r.body;
+  EXPECT_EQ(body(call("GET", "/api/algorunner/runs")).at("count").as_int64(), 0);
 }
 
 TEST_F(ServicesApiTest, StopFindsRealJobs) {

@@ -43,7 +43,7 @@ TEST(SqliteStoreTest, ReopeningKeepsJobs) {
   auto store = SqliteStore::open(dir.path() / "s.db");
   ASSERT_TRUE(store.is_ok());
   EXPECT_TRUE((*store)->jobs().get(j.id).is_ok());
-  EXPECT_EQ((*store)->schema_version(), 4);
+  EXPECT_EQ((*store)->schema_version(), 5);
 }
 
 TEST(SqliteStoreTest, UnwritableDirectoryIsUnavailable) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
-#include "services/algorunner/algorithm_parameters.hpp"
+#include "services/algorunner/run.hpp"
 #include "services/common/handler_support.hpp"
 
 namespace tc::services {
@@ -16,6 +16,7 @@ using serve::Response;
 
 constexpr std::string_view kService = "algorunner";
 constexpr std::string_view kRunKind = "algorithm_run";
+constexpr std::string_view kRunsPath = "/api/algorunner/runs/";
 
 enum Route { kRun = 1, kStatus, kAlgorithms, kStop, kRuns, kRun1 };
 
@@ -49,43 +50,21 @@ class AlgorunnerReplica final : public ServiceReplica<AlgorunnerOptions> {
 
  private:
   Response run(const Request& request) {
-    auto body = read_json_object(request);
-    if (!body) return error_response(body.status());
-    ObjectReader r(*body, "body");
-    auto algorithm = r.required_string("algorithm", 64);
-    // Fields read only to check them: they are used once algorithm execution lands.
-    r.optional_string_array("symbols", 500, 32);
-    const json::object* parameters = r.optional_object("parameters");
-    auto start = r.optional_string("start", 40);
-    auto end = r.optional_string("end", 40);
-    auto mode = r.optional_string("mode", 16);
-    r.optional_string("source", 64);
-    r.optional_string("interval", 8);
-    r.optional_number("initial_capital", 1, 1e12);
-    r.optional_string("request_id", 128);
-    Status s = r.finish();
-    if (!s.is_ok()) return error_response(s);
-    if (mode && *mode != "backtest" && *mode != "paper") {
-      return error_response(invalid_argument("body: field 'mode' must be 'backtest' or 'paper'"));
-    }
-    auto range = read_time_range(start, end, "body: field");
-    if (!range) return error_response(range.status());
-    auto catalog = ctx_.store.catalog().algorithms();
-    if (!catalog) return error_response(catalog.status());
-    auto found = std::find_if(catalog->begin(), catalog->end(),
-                              [&](const auto& a) { return a.name == *algorithm; });
-    if (found == catalog->end()) {
-      return error_response(not_found("no algorithm named '" + *algorithm +
-                                      "' (GET /api/algorunner/algorithms lists them)"));
-    }
-    auto declared = parse_json(found->parameters);
-    if (!declared || !declared->is_object()) {
-      return error_response(internal_error("catalog: algorithm parameters are malformed"));
-    }
-    auto resolved =
-        resolve_parameters(declared->get_object(), parameters ? *parameters : json::object{});
-    if (!resolved) return error_response(resolved.status());
-    return not_built("algorithm execution (backtests and paper runs)");
+    auto run = read_run_request(request);
+    if (!run) return error_response(run.status());
+    Status checked = check_run(*run, ctx_);
+    if (!checked.is_ok()) return error_response(checked);
+    serve::JobSpec spec;
+    spec.kind = std::string(kRunKind);
+    spec.service = std::string(kService);
+    spec.params = run->to_params();
+    spec.owner = {info_.replica_id, ctx_.node};
+    spec.max_active = options_.max_concurrent;
+    spec.timeout = options_.max_execution_time;
+    bool wait = run->wait;
+    auto job = ctx_.runner.submit(std::move(spec), run_work(ctx_, std::move(*run)));
+    if (!job) return error_response(job.status());
+    return job_accepted(ctx_, *job, wait, request.deadline, kRunsPath);
   }
 
   Response algorithms() {

@@ -232,11 +232,31 @@ INSERT INTO screener_filters (name, expression, description, builtin, created_at
  ('macd_bullish_cross', 'crossover(macd(close), macd_signal(close))', 'The MACD line crossed above its signal line', 1, unixepoch() * 1000000000);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// The algorunner's engine: every algorithm takes a quantity (units per order) or a fraction (of
+// equity per position), and three more are built in.
+constexpr std::string_view kAlgorithms = R"sql(
+UPDATE algorunner_algorithms SET parameters = json_set(parameters,
+  '$.quantity', json('{"type":"number","default":1,"min":1e-8,"max":1e12}'),
+  '$.fraction', json('{"type":"number","min":0.0001,"max":1}'));
+
+INSERT INTO algorunner_algorithms (name, description, parameters, created_at) VALUES
+ ('ema_crossover', 'Long when the fast exponential moving average crosses above the slow one, flat when it crosses below.',
+  '{"fast_period":{"type":"int","default":12,"min":2,"max":500},"slow_period":{"type":"int","default":26,"min":3,"max":1000},"quantity":{"type":"number","default":1,"min":1e-8,"max":1e12},"fraction":{"type":"number","min":0.0001,"max":1}}',
+  unixepoch() * 1000000000),
+ ('donchian_breakout', 'Long on a close above the highest high of the previous entry_period bars, flat on a close below the lowest low of the previous exit_period bars.',
+  '{"entry_period":{"type":"int","default":20,"min":2,"max":500},"exit_period":{"type":"int","default":10,"min":2,"max":500},"quantity":{"type":"number","default":1,"min":1e-8,"max":1e12},"fraction":{"type":"number","min":0.0001,"max":1}}',
+  unixepoch() * 1000000000),
+ ('momentum_rank', 'Across the symbols of the run, holds the top_n with the highest rate of change over lookback bars, in equal shares of the equity, rebalanced every rebalance_every bars.',
+  '{"lookback":{"type":"int","default":20,"min":2,"max":500},"top_n":{"type":"int","default":3,"min":1,"max":500},"rebalance_every":{"type":"int","default":20,"min":1,"max":1000},"fraction":{"type":"number","min":0.0001,"max":1}}',
+  unixepoch() * 1000000000);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "core schema", kCoreSchema},
     {2, "sample data", kSampleData},
     {3, "market data", kMarketData},
     {4, "screener", kScreener},
+    {5, "algorithms", kAlgorithms},
 }};
 
 }  // namespace

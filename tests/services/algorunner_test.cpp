@@ -1,0 +1,160 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <optional>
+
+#include "market/reference_indicators.hpp"
+#include "services/service_fixture.hpp"
+#include "support/wait.hpp"
+
+namespace tc::services {
+namespace {
+
+class AlgorunnerTest : public ServiceFixture {
+ protected:
+  std::vector<market::Bar> stored(const std::string& symbol) {
+    storage::BarQuery q;
+    q.id = {symbol, "simulator"};
+    auto bars = store_->bars().bars(q);
+    EXPECT_TRUE(bars.is_ok());
+    return bars.is_ok() ? *bars : std::vector<market::Bar>{};
+  }
+
+  json::object run(const std::string& request, int status = 200) {
+    serve::Response r = call("POST", "/api/algorunner/run", request);
+    EXPECT_EQ(r.status, status) << request << " -> " << r.body;
+    return body(r);
+  }
+
+  void refused(const std::string& request, int status, const std::string& reason) {
+    serve::Response r = call("POST", "/api/algorunner/run", request);
+    EXPECT_EQ(r.status, status) << request << " -> " << r.body;
+    EXPECT_NE(r.body.find(reason), std::string::npos) << request << " -> " << r.body;
+  }
+};
+
+TEST_F(AlgorunnerTest, ABacktestOnStoredBarsAgreesWithAPlainLoop) {
+  std::string symbol = equity();
+  json::object job = run(R"({"algorithm": "sma_crossover", "symbols": [")" + symbol +
+                         R"("], "parameters": {"fast_period": 3, "slow_period": 7, "quantity": 10},
+                            "initial_capital": 10000, "wait": true})");
+  ASSERT_EQ(job.at("state").as_string(), "succeeded") << to_json(job);
+  const json::object& metrics = job.at("result").at("metrics").as_object();
+
+  // The convention spelled out: signals from textbook averages, fills at the next open.
+  auto bars = stored(symbol);
+  market::reference::Series close, open;
+  for (const auto& b : bars) {
+    close.push_back(b.close.to_double());
+    open.push_back(b.open.to_double());
+  }
+  auto fast = market::reference::sma(close, 3), slow = market::reference::sma(close, 7);
+  auto up = market::reference::cross(fast, slow, true);
+  auto down = market::reference::cross(fast, slow, false);
+  double cash = 10000, position = 0;
+  int fills = 0;
+  std::optional<int> pending;
+  for (size_t i = 0; i < bars.size(); ++i) {
+    if (pending) {
+      cash -= *pending * 10 * open[i];
+      position += *pending * 10;
+      ++fills;
+      pending.reset();
+    }
+    if (up[i] == 1 && position == 0) pending = 1;
+    if (down[i] == 1 && position > 0) pending = -1;
+  }
+  EXPECT_EQ(metrics.at("num_fills").as_int64(), fills);
+  EXPECT_NEAR(metrics.at("final_equity").to_number<double>(), cash + position * close.back(), 1e-6);
+  EXPECT_EQ(metrics.at("bars").as_int64(), static_cast<int64_t>(bars.size()));
+  EXPECT_FALSE(job.at("result").at("equity_curve").as_array().empty());
+}
+
+TEST_F(AlgorunnerTest, EveryBuiltInAlgorithmRuns) {
+  auto algorithms = body(call("GET", "/api/algorunner/algorithms")).at("algorithms").as_array();
+  ASSERT_EQ(algorithms.size(), 8u);
+  std::string symbols = "[\"" + equity() + "\", \"" + crypto() + "\"]";
+  for (const auto& a : algorithms) {
+    std::string name(a.at("name").as_string());
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(a.at("parameters").as_object().contains("fraction"));
+    std::string params = name == "sma_crossover" || name == "ema_crossover"
+                             ? R"({"fast_period": 3, "slow_period": 8})"
+                         : name == "momentum_rank"
+                             ? R"({"lookback": 5, "top_n": 1, "rebalance_every": 5})"
+                             : "{}";
+    json::object job = run(R"({"algorithm": ")" + name + R"(", "symbols": )" + symbols +
+                           R"(, "parameters": )" + params + R"(, "wait": true})");
+    EXPECT_EQ(job.at("state").as_string(), "succeeded") << to_json(job);
+  }
+}
+
+TEST_F(AlgorunnerTest, WithoutWaitARunAnswers202AndEndsInTheBackground) {
+  serve::Response r = call("POST", "/api/algorunner/run",
+                           R"({"algorithm": "buy_and_hold", "symbols": [")" + equity() + "\"]}");
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string id(body(r).at("id").as_string());
+  ASSERT_TRUE(testing::wait_until([&] {
+    return body(call("GET", "/api/algorunner/runs/" + id)).at("state").as_string() == "succeeded";
+  }));
+  json::object done = body(call("GET", "/api/algorunner/runs/" + id));
+  EXPECT_EQ(done.at("result").at("metrics").at("num_fills").as_int64(), 1);
+  EXPECT_EQ(done.at("params").at("algorithm").as_string(), "buy_and_hold");
+}
+
+TEST_F(AlgorunnerTest, ARunOverACsvFileOfBars) {
+  std::ofstream(import_dir() / "bars.csv") << "time,open,high,low,close,volume\n"
+                                              "2024-01-01,10,11,9,10,100\n"
+                                              "2024-01-02,10,12,10,12,100\n"
+                                              "2024-01-03,13,14,12,14,100\n"
+                                              "2024-01-04,15,15,13,13,100\n";
+  json::object job = run(R"({"algorithm": "buy_and_hold", "csv": "bars.csv", "symbols": ["X"],
+                            "fee_rate": 0.001, "initial_capital": 1000, "wait": true})");
+  ASSERT_EQ(job.at("state").as_string(), "succeeded") << to_json(job);
+  // Bought 1 at the second open, 10, with a fee of 0.01; marked at the last close, 13.
+  EXPECT_NEAR(job.at("result").at("metrics").at("final_equity").to_number<double>(),
+              1000 - 10 - 0.01 + 13, 1e-9);
+
+  std::ofstream(import_dir() / "bad.csv") << "time,open,high,low,close,volume\n"
+                                             "2024-01-01,10,11,9,10,100\n"
+                                             "2024-01-02,10,12,10,abc,100\n";
+  json::object failed =
+      run(R"({"algorithm": "buy_and_hold", "csv": "bad.csv", "symbols": ["X"], "wait": true})");
+  EXPECT_EQ(failed.at("state").as_string(), "failed");
+  EXPECT_NE(to_json(failed.at("error")).find("line 3"), std::string::npos) << to_json(failed);
+  refused(R"({"algorithm": "buy_and_hold", "csv": "missing.csv", "symbols": ["X"]})", 404,
+          "missing.csv");
+}
+
+TEST_F(AlgorunnerTest, BadRunsAreRefusedWithTheReasonBeforeAnyJobExists) {
+  std::string symbol = "[\"" + equity() + "\"]";
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+              R"(, "parameters": {"fast_period": 20, "slow_period": 10}})",
+          400, "'slow_period' (10) must be above 'fast_period' (20)");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+              R"(, "parameters": {"fast_period": "ten"}})",
+          400, "must be a number");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+              R"(, "parameters": {"quantity": 1, "fraction": 0.5}})",
+          400, "not both");
+  refused(
+      R"({"algorithm": "sma_crossover", "symbols": )" + symbol + R"(, "parameters": {"speed": 1}})",
+      400, "unknown parameter 'speed'");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+              R"(, "start": "1990-01-01", "end": "1990-02-01"})",
+          400, "no 1d bars");
+  refused(R"({"algorithm": "sma_crossover"})", 400, "'symbols'");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol + R"(, "source": "nowhere"})",
+          404, "no source named 'nowhere'");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol + R"(, "fee_rate": 0.5})", 400,
+          "fee_rate");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol + R"(, "mode": "paper"})", 501,
+          "paper runs");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+              R"(, "sweep": {"fast_period": [5, 10]}})",
+          501, "sweeps");
+  EXPECT_EQ(body(call("GET", "/api/algorunner/runs")).at("count").as_int64(), 0);
+}
+
+}  // namespace
+}  // namespace tc::services
