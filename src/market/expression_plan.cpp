@@ -727,7 +727,8 @@ void run(int64_t from, int64_t keep, int64_t to, double* out, Step step) {
 
 }  // namespace
 
-void ExpressionPlan::evaluate_one(const Target& target, Scratch& scratch, double* out) const {
+void ExpressionPlan::evaluate_one(const Target& target, Scratch& scratch, double* out,
+                                  bool every_bar) const {
   const BarSeries& series = *target.series;
   const int64_t at = static_cast<int64_t>(target.bar);
   const size_t length = target.bar + 1;
@@ -742,7 +743,7 @@ void ExpressionPlan::evaluate_one(const Target& target, Scratch& scratch, double
     if (column.size() < length) column.resize(length);
     double* o = column.data();
     scratch.values[i] = o;
-    const int64_t keep = op.back == kAll ? 0 : std::max<int64_t>(0, at - op.back);
+    const int64_t keep = op.back == kAll || every_bar ? 0 : std::max<int64_t>(0, at - op.back);
     const int64_t from = op.window == kAll ? 0 : std::max<int64_t>(0, keep - op.window);
     const double* x = op.in[0] >= 0 ? scratch.values[op.in[0]] : nullptr;
     const double* y = op.in[1] >= 0 ? scratch.values[op.in[1]] : nullptr;
@@ -899,7 +900,22 @@ void ExpressionPlan::evaluate_one(const Target& target, Scratch& scratch, double
         break;
     }
   }
+  if (out == nullptr) return;
   for (size_t k = 0; k < outputs_.size(); ++k) out[k] = scratch.values[outputs_[k]][at];
+}
+
+std::vector<std::vector<double>> ExpressionPlan::evaluate_series(const BarSeries& series) const {
+  std::vector<std::vector<double>> out(outputs_.size());
+  if (series.size() == 0) return out;
+  Scratch scratch;
+  scratch.columns.resize(operations_.size());
+  scratch.values.resize(operations_.size(), nullptr);
+  evaluate_one({&series, series.size() - 1}, scratch, nullptr, true);
+  for (size_t k = 0; k < outputs_.size(); ++k) {
+    const double* column = scratch.values[outputs_[k]];
+    out[k].assign(column, column + series.size());
+  }
+  return out;
 }
 
 Result<std::vector<double>> ExpressionPlan::evaluate(std::span<const Target> targets,

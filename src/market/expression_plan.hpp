@@ -72,6 +72,10 @@ class ExpressionPlan {
   // caller's and threads of its own, joined before it returns).
   Result<std::vector<double>> evaluate(std::span<const Target> targets, int threads = 1) const;
 
+  // Every output at every bar of `series`, oldest first (what a rule strategy reads as it
+  // steps through a backtest). Each value depends on its bar and the bars before it only.
+  std::vector<std::vector<double>> evaluate_series(const BarSeries& series) const;
+
   // Fewer targets than this per thread are evaluated on fewer threads: a thread costs more than
   // it saves on small universes.
   static constexpr size_t kTargetsPerThread = 1000;
@@ -79,7 +83,9 @@ class ExpressionPlan {
  private:
   friend class ExpressionCompiler;
   struct Scratch;
-  void evaluate_one(const Target& target, Scratch& scratch, double* out) const;
+  // With `every_bar`, every operation computes every bar up to the target's; `out` may be null.
+  void evaluate_one(const Target& target, Scratch& scratch, double* out,
+                    bool every_bar = false) const;
 
   std::vector<plan_detail::Operation> operations_;
   std::vector<int> outputs_;  // operation index of each output

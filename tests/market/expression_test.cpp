@@ -91,6 +91,19 @@ TEST(ExpressionPlanTest, ValuesAtEveryBarMatchIndependentComputations) {
               "screen");
 }
 
+TEST(ExpressionPlanTest, AWholeSeriesAtOnceEqualsEachBarOnItsOwn) {
+  BarSeries s = random_series(300, 21);
+  for (const char* text : {"rsi(close, 14) < 50 and close > sma(close, 20)",
+                           "crossover(ema(close, 5), sma(close, 20))", "close[3] / close - 1"}) {
+    ExpressionCompiler compiler;
+    ASSERT_TRUE(compiler.add(text).is_ok());
+    ExpressionPlan plan = compiler.build();
+    auto columns = plan.evaluate_series(s);
+    ASSERT_EQ(columns.size(), 1u);
+    expect_same(at_every_bar(text, s), columns[0], text);
+  }
+}
+
 TEST(ExpressionPlanTest, SharedOperationsAreComputedOnce) {
   ExpressionCompiler compiler;
   ASSERT_TRUE(compiler.add("sma(close, 50) > 1").is_ok());

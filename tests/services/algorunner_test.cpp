@@ -72,7 +72,7 @@ TEST_F(AlgorunnerTest, ABacktestOnStoredBarsAgreesWithAPlainLoop) {
 
 TEST_F(AlgorunnerTest, EveryBuiltInAlgorithmRuns) {
   auto algorithms = body(call("GET", "/api/algorunner/algorithms")).at("algorithms").as_array();
-  ASSERT_EQ(algorithms.size(), 8u);
+  ASSERT_EQ(algorithms.size(), 9u);
   std::string symbols = "[\"" + equity() + "\", \"" + crypto() + "\"]";
   for (const auto& a : algorithms) {
     std::string name(a.at("name").as_string());
@@ -87,6 +87,30 @@ TEST_F(AlgorunnerTest, EveryBuiltInAlgorithmRuns) {
                            R"(, "parameters": )" + params + R"(, "wait": true})");
     EXPECT_EQ(job.at("state").as_string(), "succeeded") << to_json(job);
   }
+}
+
+TEST_F(AlgorunnerTest, RulesInTheScreenersLanguageTradeAsTheBuiltInCrossover) {
+  std::string symbol = "[\"" + equity() + "\"]";
+  json::object built_in =
+      run(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+          R"(, "parameters": {"fast_period": 3, "slow_period": 7}, "wait": true})");
+  json::object rules =
+      run(R"json({"algorithm": "rules", "symbols": )json" + symbol +
+          R"json(, "parameters": {"entry": "crossover(sma(close, 3), sma(close, 7))",
+                              "exit": "crossunder(sma(close, 3), sma(close, 7))"}, "wait": true})json");
+  ASSERT_EQ(rules.at("state").as_string(), "succeeded") << to_json(rules);
+  EXPECT_EQ(to_json(rules.at("result").at("metrics")),
+            to_json(built_in.at("result").at("metrics")));
+  EXPECT_EQ(to_json(rules.at("result").at("trades")), to_json(built_in.at("result").at("trades")));
+  refused(R"json({"algorithm": "rules", "symbols": )json" + symbol +
+              R"json(, "parameters": {"entry": "smaa(close, 3) > 1"}})json",
+          400, "parameter 'entry': unknown function 'smaa' at 1:1; did you mean 'sma'?");
+  refused(R"json({"algorithm": "rules", "symbols": )json" + symbol +
+              R"json(, "parameters": {"exit": "close + 1"}})json",
+          400, "parameter 'exit': the expression must be a condition");
+  refused(R"json({"algorithm": "rules", "symbols": )json" + symbol +
+              R"json(, "parameters": {"entry": 5}})json",
+          400, "parameter 'entry' must be an expression");
 }
 
 TEST_F(AlgorunnerTest, WithoutWaitARunAnswers202AndEndsInTheBackground) {

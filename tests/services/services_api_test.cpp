@@ -29,7 +29,7 @@ TEST_F(ServicesApiTest, StatusEndpointsReportRealFigures) {
 TEST_F(ServicesApiTest, AlgorithmsComeFromTheCatalog) {
   serve::Response r = call("GET", "/api/algorunner/algorithms");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(body(r).at("count").as_int64(), 8);
+  EXPECT_EQ(body(r).at("count").as_int64(), 9);
 }
 
 TEST_F(ServicesApiTest, RunValidatesBeforeAnyJobExists) {

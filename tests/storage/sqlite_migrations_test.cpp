@@ -23,7 +23,7 @@ TEST(SqliteMigrationsTest, FreshDatabaseReachesNewestVersionWithSampleRows) {
   EXPECT_EQ(*version, sqlite_migrations().back().version);
   EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM shared_schema_migrations"),
             static_cast<int64_t>(sqlite_migrations().size()));
-  EXPECT_GE(count(**db, "SELECT COUNT(*) FROM algorunner_algorithms"), 8);
+  EXPECT_GE(count(**db, "SELECT COUNT(*) FROM algorunner_algorithms"), 9);
   EXPECT_GE(count(**db, "SELECT COUNT(*) FROM screener_filters WHERE builtin = 1"), 5);
   EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM tickscrawler_sources"), 4);
   EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM shared_jobs"), 0);
@@ -35,7 +35,7 @@ TEST(SqliteMigrationsTest, SecondRunAppliesNothing) {
   ASSERT_TRUE(migrate(**db, sqlite_migrations()).is_ok());
   auto again = migrate(**db, sqlite_migrations());
   ASSERT_TRUE(again.is_ok()) << again.status().to_string();
-  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM algorunner_algorithms"), 8);
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM algorunner_algorithms"), 9);
 }
 
 TEST(SqliteMigrationsTest, AppliesOnlyMissingSteps) {
@@ -47,7 +47,7 @@ TEST(SqliteMigrationsTest, AppliesOnlyMissingSteps) {
   auto version = migrate(**db, all);
   ASSERT_TRUE(version.is_ok());
   EXPECT_EQ(*version, all.back().version);
-  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM algorunner_algorithms"), 8);
+  EXPECT_EQ(count(**db, "SELECT COUNT(*) FROM algorunner_algorithms"), 9);
 }
 
 TEST(SqliteMigrationsTest, RefusesDatabaseNewerThanBinary) {

@@ -5,6 +5,8 @@
 namespace tc::services {
 namespace {
 
+constexpr size_t kMaxExpressionLength = 4096;
+
 double number_or(const json::object& o, std::string_view key, double fallback) {
   const json::value* v = o.if_contains(key);
   return v != nullptr && v->is_number() ? v->to_number<double>() : fallback;
@@ -33,6 +35,14 @@ Result<json::object> resolve_parameters(const json::object& declared, const json
     const json::value* v = given.if_contains(name);
     if (v == nullptr) {
       if (const json::value* def = spec.if_contains("default")) out[name] = *def;
+      continue;
+    }
+    if (type == "expression") {
+      if (!v->is_string() || v->as_string().size() > kMaxExpressionLength) {
+        return invalid_argument("parameter '" + name + "' must be an expression of at most " +
+                                std::to_string(kMaxExpressionLength) + " characters");
+      }
+      out[name] = *v;
       continue;
     }
     if (!v->is_number()) return invalid_argument("parameter '" + name + "' must be a number");

@@ -1,5 +1,6 @@
 // Checking a run's parameters against the parameters an algorithm declares in the catalog:
-// {"fast_period": {"type": "int", "default": 10, "min": 2, "max": 500}, ...}.
+// {"fast_period": {"type": "int", "default": 10, "min": 2, "max": 500}, ...}. Types: "int",
+// "number", and "expression" (text in the screener's language, checked where it is compiled).
 #pragma once
 
 #include "core/json.hpp"

@@ -5,6 +5,7 @@
 #include <functional>
 #include <numeric>
 
+#include "market/expression_plan.hpp"
 #include "market/indicators.hpp"
 
 namespace tc::services {
@@ -163,6 +164,45 @@ class MomentumRank final : public Strategy {
   std::vector<double> last_roc_, close_;
 };
 
+// Entry and exit conditions in the screener's language, evaluated at every bar of each series.
+class Rules final : public Strategy {
+ public:
+  Rules(Sizing sizing, market::ExpressionPlan plan) : sizing_(sizing), plan_(std::move(plan)) {}
+
+  void on_start(StrategyContext& ctx) override { columns_.assign(ctx.instruments(), {}); }
+
+  void on_bar(StrategyContext& ctx, const BarEvent& bar) override {
+    Columns& c = columns_[bar.instrument];
+    // A backtest's series is whole from the start: computed once. A series built as ticks
+    // arrive grows by a bar at a time and is computed again.
+    if (c.length != bar.series.size()) {
+      c.values = plan_.evaluate_series(bar.series);
+      c.length = bar.series.size();
+    }
+    double entry = c.values[0][bar.index], exit = c.values[1][bar.index];
+    double held = ctx.position(bar.instrument).quantity;
+    if (held == 0 && entry == 1) {
+      double units = sizing_.units(ctx, bar.instrument, bar.close());
+      if (units > 0) {
+        ctx.submit(
+            {bar.instrument, OrderSide::kBuy, OrderType::kMarket, TimeInForce::kGtc, units, 0, 0});
+      }
+    } else if (held > 0 && exit == 1) {
+      ctx.submit(
+          {bar.instrument, OrderSide::kSell, OrderType::kMarket, TimeInForce::kGtc, held, 0, 0});
+    }
+  }
+
+ private:
+  struct Columns {
+    size_t length = 0;
+    std::vector<std::vector<double>> values;
+  };
+  Sizing sizing_;
+  market::ExpressionPlan plan_;
+  std::vector<Columns> columns_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<Strategy>> make_algorithm(std::string_view name, const json::object& p,
@@ -240,6 +280,21 @@ Result<std::unique_ptr<Strategy>> make_algorithm(std::string_view name, const js
     double fraction = sizing->fraction > 0 ? sizing->fraction : 1;
     return std::unique_ptr<Strategy>(std::make_unique<MomentumRank>(
         whole(p, "lookback", 20), whole(p, "top_n", 3), whole(p, "rebalance_every", 20), fraction));
+  }
+  if (name == "rules") {
+    market::ExpressionCompiler compiler;
+    for (const char* which : {"entry", "exit"}) {
+      const json::value* text = p.if_contains(which);
+      if (text == nullptr || !text->is_string()) {
+        return invalid_argument("parameter '" + std::string(which) + "' must be an expression");
+      }
+      auto added = compiler.add(text->as_string(), market::ValueType::kCondition);
+      if (!added) {
+        return invalid_argument("parameter '" + std::string(which) +
+                                "': " + added.status().message());
+      }
+    }
+    return std::unique_ptr<Strategy>(std::make_unique<Rules>(*sizing, compiler.build()));
   }
   if (name == "buy_and_hold") {
     struct Once {

@@ -16,6 +16,9 @@
 //   momentum_rank (lookback, top_n, rebalance_every): across the run's instruments, every
 //       `rebalance_every` steps hold the `top_n` with the highest rate of change over
 //       `lookback` bars, each with an equal share of the equity (times `fraction`, default 1).
+//   rules (entry, exit): buy when flat and the entry expression (the screener's language, a
+//       condition) is true at a bar; close when long and the exit expression is true. Both are
+//       checked when the algorithm is made, with the position of an error.
 //   buy_and_hold: buys at the first bar and holds.
 //
 // Every algorithm is long-only and trades market orders; each takes `quantity` (units per order,

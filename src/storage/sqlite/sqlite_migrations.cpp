@@ -233,7 +233,7 @@ INSERT INTO screener_filters (name, expression, description, builtin, created_at
 )sql";
 
 // The algorunner's engine: every algorithm takes a quantity (units per order) or a fraction (of
-// equity per position), and three more are built in.
+// equity per position), and four more are built in (rules: entry and exit expressions).
 constexpr std::string_view kAlgorithms = R"sql(
 UPDATE algorunner_algorithms SET parameters = json_set(parameters,
   '$.quantity', json('{"type":"number","default":1,"min":1e-8,"max":1e12}'),
@@ -248,6 +248,9 @@ INSERT INTO algorunner_algorithms (name, description, parameters, created_at) VA
   unixepoch() * 1000000000),
  ('momentum_rank', 'Across the symbols of the run, holds the top_n with the highest rate of change over lookback bars, in equal shares of the equity, rebalanced every rebalance_every bars.',
   '{"lookback":{"type":"int","default":20,"min":2,"max":500},"top_n":{"type":"int","default":3,"min":1,"max":500},"rebalance_every":{"type":"int","default":20,"min":1,"max":1000},"fraction":{"type":"number","min":0.0001,"max":1}}',
+  unixepoch() * 1000000000),
+ ('rules', 'Long when the entry expression is true (in the screener''s language), flat when the exit expression is.',
+  '{"entry":{"type":"expression","default":"crossover(sma(close, 10), sma(close, 50))"},"exit":{"type":"expression","default":"crossunder(sma(close, 10), sma(close, 50))"},"quantity":{"type":"number","default":1,"min":1e-8,"max":1e12},"fraction":{"type":"number","min":0.0001,"max":1}}',
   unixepoch() * 1000000000);
 )sql";
 
