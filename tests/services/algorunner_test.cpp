@@ -113,6 +113,30 @@ TEST_F(AlgorunnerTest, RulesInTheScreenersLanguageTradeAsTheBuiltInCrossover) {
           400, "parameter 'entry' must be an expression");
 }
 
+TEST_F(AlgorunnerTest, ASweepRunsEveryCombinationAsOneJob) {
+  std::string symbol = equity();
+  json::object sweep = run(R"({"algorithm": "sma_crossover", "symbols": [")" + symbol +
+                           R"("], "sweep": {"fast_period": [2, 3, 8], "slow_period": [5, 8]},
+                              "wait": true})");
+  ASSERT_EQ(sweep.at("state").as_string(), "succeeded") << to_json(sweep);
+  const json::array& table = sweep.at("result").at("sweep").as_array();
+  ASSERT_EQ(table.size(), 6u);
+  // Each row equals the single run with its parameters; 8/5 and 8/8 cannot run.
+  for (const auto& row : table) {
+    int64_t fast = row.at("parameters").at("fast_period").as_int64();
+    int64_t slow = row.at("parameters").at("slow_period").as_int64();
+    if (slow <= fast) {
+      EXPECT_NE(to_json(row.at("error")).find("slow_period"), std::string::npos);
+      continue;
+    }
+    json::object one = run(R"({"algorithm": "sma_crossover", "symbols": [")" + symbol +
+                           R"("], "parameters": {"fast_period": )" + std::to_string(fast) +
+                           R"(, "slow_period": )" + std::to_string(slow) + R"(}, "wait": true})");
+    EXPECT_EQ(to_json(row.at("metrics")), to_json(one.at("result").at("metrics")));
+  }
+  EXPECT_EQ(body(call("GET", "/api/algorunner/runs")).at("count").as_int64(), 5);  // 1 + 4
+}
+
 TEST_F(AlgorunnerTest, WithoutWaitARunAnswers202AndEndsInTheBackground) {
   serve::Response r = call("POST", "/api/algorunner/run",
                            R"({"algorithm": "buy_and_hold", "symbols": [")" + equity() + "\"]}");
@@ -175,8 +199,14 @@ TEST_F(AlgorunnerTest, BadRunsAreRefusedWithTheReasonBeforeAnyJobExists) {
   refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol + R"(, "mode": "paper"})", 501,
           "paper runs");
   refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
-              R"(, "sweep": {"fast_period": [5, 10]}})",
-          501, "sweeps");
+              R"(, "sweep": {"speed": [5, 10]}})",
+          400, "'sweep.speed' is not a parameter of 'sma_crossover'");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+              R"(, "sweep": {"fast_period": [50], "slow_period": [10, 20]}})",
+          400, "no combination of the sweep can run");
+  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
+              R"(, "sweep": {"fast_period": [0, 5]}})",
+          400, "body: sweep: parameter 'fast_period' must be from 2 to 500");
   EXPECT_EQ(body(call("GET", "/api/algorunner/runs")).at("count").as_int64(), 0);
 }
 

@@ -1,6 +1,8 @@
 #include "services/algorunner/run.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "core/time_parse.hpp"
 #include "services/algorunner/algorithm_parameters.hpp"
@@ -58,6 +60,103 @@ Result<std::vector<market::BarSeries>> load_series(const ServiceContext& ctx,
   return out;
 }
 
+constexpr size_t kMaxCombinations = 1000;
+
+// The combinations of a sweep: the cartesian product of its values, over the given parameters.
+Status expand_sweep(RunRequest& run, const json::object& declared) {
+  if (run.sweep->empty()) return invalid_argument("body: field 'sweep' names no parameter");
+  std::vector<json::object> combos{run.given};
+  for (const auto& [key, values] : *run.sweep) {
+    std::string name(key);
+    if (!declared.contains(name)) {
+      return invalid_argument("body: 'sweep." + name + "' is not a parameter of '" + run.algorithm +
+                              "'");
+    }
+    if (!values.is_array() || values.as_array().empty() || values.as_array().size() > 100) {
+      return invalid_argument("body: 'sweep." + name + "' must be a list of 1 to 100 values");
+    }
+    std::vector<json::object> next;
+    for (const json::object& base : combos) {
+      for (const json::value& v : values.as_array()) {
+        json::object c = base;
+        c[name] = v;
+        next.push_back(std::move(c));
+      }
+      if (next.size() > kMaxCombinations) {
+        return invalid_argument("body: the sweep has over " + std::to_string(kMaxCombinations) +
+                                " combinations");
+      }
+    }
+    combos = std::move(next);
+  }
+  size_t runnable = 0;
+  for (json::object& given : combos) {
+    auto resolved = resolve_parameters(declared, given);
+    if (!resolved) return invalid_argument("body: sweep: " + resolved.status().message());
+    RunRequest::Combination c{std::move(given), std::move(resolved).value(), ""};
+    auto strategy = make_algorithm(run.algorithm, c.parameters, c.given);
+    if (!strategy) {
+      c.error = strategy.status().message();
+    } else {
+      ++runnable;
+    }
+    run.combinations.push_back(std::move(c));
+  }
+  if (runnable == 0) {
+    return invalid_argument("body: no combination of the sweep can run: " +
+                            run.combinations.front().error);
+  }
+  return Status::ok();
+}
+
+// Runs every combination on up to `threads` threads; each row has its parameters and metrics.
+json::array run_sweep(const RunRequest& run, std::span<const market::BarSeries> series,
+                      const std::vector<market::Instrument>& instruments, serve::JobContext& job) {
+  const size_t n = run.combinations.size();
+  std::vector<std::optional<BacktestResult>> results(n);
+  std::atomic<size_t> next{0}, done{0};
+  std::atomic<bool> stop{false};
+  auto worker = [&] {
+    for (size_t i = next++; i < n && !stop; i = next++) {
+      const auto& c = run.combinations[i];
+      if (c.error.empty()) {
+        auto strategy = make_algorithm(run.algorithm, c.parameters, c.given);
+        if (strategy) {
+          Engine engine(instruments, run.interval, run.engine);
+          RunControl control;
+          control.should_stop = [&] { return stop.load(); };
+          results[i] = engine.run_bars(**strategy, series, control);
+        }
+      }
+      ++done;
+    }
+  };
+  size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, n);
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  // The job's own thread watches for a stop and reports progress while the workers run.
+  while (done < n) {
+    if (job.should_stop()) stop = true;
+    job.set_progress(static_cast<double>(done) / static_cast<double>(n));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (std::thread& t : pool) t.join();
+  json::array table;
+  for (size_t i = 0; i < n; ++i) {
+    json::object row{{"parameters", run.combinations[i].parameters}};
+    if (!run.combinations[i].error.empty()) {
+      row["error"] = run.combinations[i].error;
+    } else if (results[i]) {
+      row["metrics"] = metrics_json(results[i]->metrics);
+      row["complete"] = results[i]->complete;
+    } else {
+      row["error"] = "not run: the sweep was stopped first";
+    }
+    table.push_back(std::move(row));
+  }
+  return table;
+}
+
 }  // namespace
 
 json::object RunRequest::to_params() const {
@@ -76,6 +175,7 @@ json::object RunRequest::to_params() const {
   if (end != std::numeric_limits<int64_t>::max()) p["end"] = format_utc_time(end);
   if (!csv.empty()) p["csv"] = csv;
   if (!request_id.empty()) p["request_id"] = request_id;
+  if (sweep) p["sweep"] = *sweep;
   return p;
 }
 
@@ -131,7 +231,7 @@ Result<RunRequest> read_run_request(const serve::Request& request) {
   if (request_id) run.request_id = *request_id;
   if (csv) run.csv = *csv;
   if (wait) run.wait = *wait;
-  run.sweep = sweep != nullptr;
+  if (sweep != nullptr) run.sweep = *sweep;
   return run;
 }
 
@@ -151,19 +251,22 @@ Status check_run(RunRequest& run, const ServiceContext& ctx) {
   auto resolved = resolve_parameters(declared->get_object(), run.given);
   if (!resolved) return resolved.status();
   run.parameters = std::move(resolved).value();
-  auto strategy = make_algorithm(run.algorithm, run.parameters, run.given);
-  if (!strategy) {
-    if (strategy.status().code() == StatusCode::kNotFound) {
-      return unimplemented("'" + run.algorithm +
-                           "' is in the catalog but not built into this "
-                           "binary");
+  if (run.sweep) {
+    TC_RETURN_IF_ERROR(expand_sweep(run, declared->get_object()));
+  } else {
+    auto strategy = make_algorithm(run.algorithm, run.parameters, run.given);
+    if (!strategy) {
+      if (strategy.status().code() == StatusCode::kNotFound) {
+        return unimplemented("'" + run.algorithm +
+                             "' is in the catalog but not built into this "
+                             "binary");
+      }
+      return strategy.status();
     }
-    return strategy.status();
   }
   if (run.mode == "paper") {
     return unimplemented("paper runs on live trades are not built yet; run a backtest");
   }
-  if (run.sweep) return unimplemented("parameter sweeps are not built yet");
 
   if (!run.csv.empty()) {
     market::Source* csv = ctx.sources.find("csv");
@@ -229,6 +332,11 @@ serve::JobWork run_work(const ServiceContext& ctx, RunRequest run) {
     if (!series) return series.status();
     std::vector<market::Instrument> instruments;
     for (const auto& s : *series) instruments.push_back(s.instrument);
+    if (run.sweep) {
+      json::array table = run_sweep(run, *series, instruments, job);
+      job.set_progress(1);
+      return json::value(json::object{{"combinations", table.size()}, {"sweep", std::move(table)}});
+    }
     auto strategy = make_algorithm(run.algorithm, run.parameters, run.given);
     if (!strategy) return strategy.status();
     Engine engine(std::move(instruments), run.interval, run.engine);

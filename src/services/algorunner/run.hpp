@@ -35,7 +35,14 @@ struct RunRequest {
   std::string request_id;
   std::string csv;  // a file of bars in the import directory, instead of stored history
   bool wait = false;
-  bool sweep = false;
+  std::optional<json::object> sweep;  // parameter -> the values to try
+
+  // A sweep's combinations, in order: as given and with defaults; or why one cannot run.
+  struct Combination {
+    json::object given, parameters;
+    std::string error;
+  };
+  std::vector<Combination> combinations;
 
   json::object to_params() const;
 };
@@ -45,11 +52,14 @@ Result<RunRequest> read_run_request(const serve::Request& request);
 
 // Checks the request against the catalog and the data: not_found for an unknown algorithm,
 // source, symbol or file; invalid_argument for bad or contradictory parameters or a range with
-// no bars; unimplemented for what is not built yet (paper runs, sweeps). Fills in the parameters
-// and, for a CSV file with a symbol column, its symbols.
+// no bars; unimplemented for what is not built yet (paper runs). Fills in the parameters, a
+// sweep's combinations (at most 1000; one that contradicts itself, such as slow_period <=
+// fast_period, is kept with its error; a sweep where none can run is refused) and, for a CSV
+// file with a symbol column, its symbols.
 Status check_run(RunRequest& run, const ServiceContext& ctx);
 
-// The run job's work; its result holds metrics, the equity curve and the closed trades.
+// The run job's work; its result holds metrics, the equity curve and the closed trades — or for
+// a sweep, a table of every combination's metrics, run in parallel on the cores.
 serve::JobWork run_work(const ServiceContext& ctx, RunRequest run);
 
 // A run's result as JSON.
