@@ -22,6 +22,7 @@
 #include <map>
 #include <thread>
 
+#include "cli/backtest_command.hpp"
 #include "cli/control_client.hpp"
 #include "cli/status_printer.hpp"
 #include "core/config_source.hpp"
@@ -336,6 +337,22 @@ int main(int argc, char** argv) {
   auto* deploy = app.add_subcommand("deploy", "Serve the deployments again after shutdown");
   deploy_flags.add_to(*deploy, false);
 
+  tc::cli::BacktestFlags backtest_flags;
+  auto* backtest =
+      app.add_subcommand("backtest", "Backtest an algorithm over a CSV file of bars (no server)");
+  backtest->add_option("--algorithm", backtest_flags.algorithm, "e.g. sma_crossover")->required();
+  backtest->add_option("--csv", backtest_flags.csv, "A file of OHLCV bars")->required();
+  backtest->add_option("--param", backtest_flags.params, "name=value, repeated");
+  backtest->add_option("--symbol", backtest_flags.symbol,
+                       "The symbol to run on (a file without a symbol column: its name)");
+  backtest->add_option("--interval", backtest_flags.interval, "Bar interval (default 1d)");
+  backtest->add_option("--initial-capital", backtest_flags.initial_capital, "Default 100000");
+  backtest->add_option("--fee-rate", backtest_flags.fee_rate, "Fraction of notional per fill");
+  backtest->add_option("--slippage-bps", backtest_flags.slippage_bps, "On market and stop fills");
+  backtest->add_option("--periods-per-year", backtest_flags.periods_per_year,
+                       "For annualising (default: 365 per day of bars; 252 for equities)");
+  backtest->add_flag("--json", backtest_flags.json, "The whole result as JSON");
+
   for (const char* verb : {"cluster", "watcher", "add-worker", "infra"}) {
     auto* sub = app.add_subcommand(verb, "Not built yet: multi-node operation");
     sub->allow_extras();
@@ -344,6 +361,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (start->parsed()) return run_start(start_flags);
+  if (backtest->parsed()) return tc::cli::run_backtest(backtest_flags);
   if (status->parsed()) return run_status(status_flags);
   if (stop->parsed()) return run_stop(stop_flags);
   if (shutdown->parsed()) {
