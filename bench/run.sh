@@ -18,8 +18,12 @@
 #             SQLite data (window functions, Wilder's RSI as a recursive CTE); both must select
 #             the same symbols (bench/screener_bench.cpp).
 #
+#   algorunner  sma_crossover through the engine over 1 M bars and 10 M trade ticks, beside a
+#             plain loop computing the same signals and fills (bench/algorunner_bench.cpp); and one
+#             run through the API over 200,000 bars read from a CSV file.
+#
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
-#                     [http|market|screener|all]
+#                     [http|market|screener|algorunner|all]
 #
 # Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
 # so that both see the same conditions.
@@ -43,7 +47,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
-cmake --build build --target tradecluster market_bench stream_bench screener_bench > /dev/null
+cmake --build build --target tradecluster market_bench stream_bench screener_bench \
+  algorunner_bench > /dev/null
 
 if [ "$only" = screener ] || [ "$only" = all ]; then
   ./build/bench/screener_bench 5000 500 "$rounds"
@@ -75,6 +80,35 @@ free_port() {
   done
 }
 wait_http() { for _ in $(seq 1 200); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "no answer from $1" >&2; exit 1; }
+
+if [ "$only" = algorunner ] || [ "$only" = all ]; then
+  echo "algorunner: median of $rounds rounds"
+  ./build/bench/algorunner_bench 1000000 10000000 "$rounds"
+  # One run end to end through the API: 200,000 one-minute bars read from a CSV file, the
+  # backtest, the result stored and answered (curl's total time, the request's own).
+  mkdir -p "$work/run/data/import"
+  awk 'BEGIN { print "time,open,high,low,close,volume"; p = 100; srand(3);
+               for (i = 0; i < 200000; i++) { o = p; p = p * (1 + (rand() - 0.5) / 500);
+                 h = (o > p ? o : p) + 0.01; l = (o < p ? o : p) - 0.01;
+                 printf "%d,%.2f,%.2f,%.2f,%.2f,100\n", 1600000020 + i * 60, o, h, l, p } }' \
+    > "$work/run/data/import/bars.csv"
+  api_port=$(free_port)
+  (cd "$work/run" && TC_SIMULATOR_INSTRUMENTS=13 TC_SIMULATOR_HISTORY_DAYS=30 \
+     TC_ACCESS_LOG_LEVEL=off exec "$root/build/src/cli/tradecluster" start --port "$api_port" \
+     --dashboard-port "$(free_port)" > "$work/run/out.log" 2>&1) &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$api_port/health"
+  body='{"algorithm":"sma_crossover","csv":"bars.csv","symbols":["BARS"],"interval":"1m",
+         "parameters":{"fast_period":10,"slow_period":50},"wait":true}'
+  for _ in $(seq 1 "$rounds"); do
+    curl -s -o "$work/run/result.json" -w '%{time_total}\n' -H 'Content-Type: application/json' \
+      -d "$body" "http://127.0.0.1:$api_port/api/algorunner/run"
+  done | sort -n | awk -v n="$rounds" '{ t[NR] = $1 } END {
+    printf "  one run through the API, 200,000 bars from CSV: %.0f ms (median of %d)\n",
+           t[int((n + 1) / 2)] * 1000, n }'
+  grep -q '"state":"succeeded"' "$work/run/result.json" || { echo "the API run failed:" >&2; head -c 400 "$work/run/result.json" >&2; exit 1; }
+  [ "$only" = algorunner ] && exit 0
+fi
 
 # Both servers log each request, or neither: TC_BENCH_LOG_LEVEL=info turns both access logs on.
 log_level="${TC_BENCH_LOG_LEVEL:-warn}"

@@ -211,6 +211,11 @@ BacktestResult Engine::run_bars(Strategy& strategy, std::span<const market::BarS
   }
   start_ = next.empty() ? 0 : next.top().first;
   now_ = start_;
+  // At least as many steps as the longest series has bars: grown once, not bar by bar.
+  size_t longest = 0;
+  for (const auto& s : series) longest = std::max(longest, s.size());
+  steps_.times.reserve(longest);
+  steps_.equity.reserve(longest);
   strategy.on_start(*this);
   while (!next.empty()) {
     const int64_t time = next.top().first;
