@@ -5,6 +5,7 @@
 
 #include "market/reference_indicators.hpp"
 #include "services/service_fixture.hpp"
+#include "services/tickscrawler/stream.hpp"
 #include "support/wait.hpp"
 
 namespace tc::services {
@@ -137,6 +138,57 @@ TEST_F(AlgorunnerTest, ASweepRunsEveryCombinationAsOneJob) {
   EXPECT_EQ(body(call("GET", "/api/algorunner/runs")).at("count").as_int64(), 5);  // 1 + 4
 }
 
+TEST_F(AlgorunnerTest, APaperRunTradesLiveTradesFromTheBusUntilStopped) {
+  std::string symbol = equity();
+  serve::Response r =
+      call("POST", "/api/algorunner/run",
+           R"({"algorithm": "sma_crossover", "mode": "paper", "interval": "1m",
+                               "symbols": [")" +
+               symbol + R"("], "parameters": {"fast_period": 2, "slow_period": 3}})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  json::object run = body(r);
+  std::string id(run.at("id").as_string());
+  EXPECT_TRUE(run.at("params").as_object().contains("stream_id"));  // a stream was started
+  ASSERT_TRUE(testing::wait_until([&] {
+    return body(call("GET", "/api/algorunner/runs/" + id)).at("state").as_string() == "running";
+  }));
+  // Live trades as a stream publishes them: one a minute, falling, then rising — a cross up.
+  const int64_t t0 = *parse_utc_time("2024-06-03T12:00:00Z");
+  double prices[] = {110, 108, 106, 104, 102, 100, 103, 107, 112, 118, 125, 126};
+  for (size_t i = 0; i < std::size(prices); ++i) {
+    market::TradeTick t;
+    t.instrument_id = {symbol, "simulator"};
+    t.ts_event = t.ts_init = t0 + static_cast<int64_t>(i) * 60'000'000'000;
+    t.trade_id = std::to_string(i);
+    t.price = market::Decimal{static_cast<int64_t>(prices[i]), 0};
+    t.size = market::Decimal{1, 0};
+    ASSERT_TRUE(bus_.publish(trades_subject("simulator", symbol), trade_event_json(t)).is_ok());
+  }
+  // Its equity is shown while it runs.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        json::object now = body(call("GET", "/api/algorunner/runs/" + id));
+        return now.at("result").is_object() &&
+               now.at("result").at("bars_processed").as_int64() == 12;
+      },
+      std::chrono::seconds(10)));
+  serve::Response stopped = call("POST", "/api/algorunner/stop", "{\"run_id\": \"" + id + "\"}");
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  ASSERT_TRUE(testing::wait_until([&] {
+    return body(call("GET", "/api/algorunner/runs/" + id)).at("state").as_string() == "stopped";
+  }));
+  json::object done = body(call("GET", "/api/algorunner/runs/" + id));
+  const json::object& metrics = done.at("result").at("metrics").as_object();
+  // The cross up closes the minute of 107 (fast 105 > slow 103.3 after fast < slow): bought at
+  // the next trade, 112, and marked at the last one, 126.
+  EXPECT_EQ(metrics.at("num_fills").as_int64(), 1);
+  EXPECT_DOUBLE_EQ(metrics.at("final_equity").to_number<double>(), 100000 - 112 + 126);
+  EXPECT_FALSE(done.at("result").at("complete").as_bool());
+  refused(R"({"algorithm": "sma_crossover", "mode": "paper", "csv": "x.csv", "symbols": ["A"]})",
+          400, "'csv' is for backtests");
+  refused(R"({"algorithm": "sma_crossover", "mode": "paper", "symbols": ["NOPE"]})", 404, "NOPE");
+}
+
 TEST_F(AlgorunnerTest, WithoutWaitARunAnswers202AndEndsInTheBackground) {
   serve::Response r = call("POST", "/api/algorunner/run",
                            R"({"algorithm": "buy_and_hold", "symbols": [")" + equity() + "\"]}");
@@ -196,8 +248,6 @@ TEST_F(AlgorunnerTest, BadRunsAreRefusedWithTheReasonBeforeAnyJobExists) {
           404, "no source named 'nowhere'");
   refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol + R"(, "fee_rate": 0.5})", 400,
           "fee_rate");
-  refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol + R"(, "mode": "paper"})", 501,
-          "paper runs");
   refused(R"({"algorithm": "sma_crossover", "symbols": )" + symbol +
               R"(, "sweep": {"speed": [5, 10]}})",
           400, "'sweep.speed' is not a parameter of 'sma_crossover'");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
+#include "services/algorunner/paper_run.hpp"
 #include "services/algorunner/run.hpp"
 #include "services/common/handler_support.hpp"
 
@@ -62,6 +63,17 @@ class AlgorunnerReplica final : public ServiceReplica<AlgorunnerOptions> {
     spec.max_active = options_.max_concurrent;
     spec.timeout = options_.max_execution_time;
     bool wait = run->wait;
+    if (run->mode == "paper") {
+      // Live trades come from a stream; one is started for symbols no stream carries yet.
+      auto stream = ensure_stream(ctx_, *run, spec.owner);
+      if (!stream) return error_response(stream.status());
+      if (!stream->empty()) spec.params.as_object()["stream_id"] = *stream;
+      spec.timeout = kPaperRunTimeLimit;
+      wait = false;  // it runs until stopped
+      auto job = ctx_.runner.submit(std::move(spec), paper_work(ctx_, std::move(*run)));
+      if (!job) return error_response(job.status());
+      return job_accepted(ctx_, *job, false, request.deadline, kRunsPath);
+    }
     auto job = ctx_.runner.submit(std::move(spec), run_work(ctx_, std::move(*run)));
     if (!job) return error_response(job.status());
     return job_accepted(ctx_, *job, wait, request.deadline, kRunsPath);

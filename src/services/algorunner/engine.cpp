@@ -186,7 +186,7 @@ void Engine::end_step(int64_t time) {
   if (portfolio_.exposed()) ++steps_.exposed_steps;
 }
 
-BacktestResult Engine::finish(bool complete) {
+BacktestResult Engine::results(bool complete) const {
   BacktestResult r;
   r.metrics = compute_metrics(steps_, options_.initial_capital, portfolio_.closed_trades(), fills_,
                               portfolio_.total_fees(), options_.periods_per_year, start_);

@@ -86,6 +86,9 @@ class Engine final : private StrategyContext {
   BacktestResult run_trades(Strategy& strategy, TradeFeed& feed, const RunControl& control = {},
                             int64_t expected = 0);
 
+  // The results so far, while a run goes on (a paper run shows its equity as it trades).
+  BacktestResult results(bool complete = false) const;
+
   // The periods per year a run over `instruments` at `interval` annualises by.
   static double default_periods_per_year(std::span<const market::Instrument> instruments,
                                          market::Interval interval);
@@ -108,7 +111,7 @@ class Engine final : private StrategyContext {
   void match(int instrument, double open, double high, double low, int64_t time, bool tick);
   void fill(Order& order, double price, int64_t time);
   void end_step(int64_t time);
-  BacktestResult finish(bool complete);
+  BacktestResult finish(bool complete) { return results(complete); }
 
   std::vector<market::Instrument> instruments_;
   market::Interval interval_;

@@ -7,6 +7,7 @@
 #include "core/time_parse.hpp"
 #include "services/algorunner/algorithm_parameters.hpp"
 #include "services/algorunner/algorithms.hpp"
+#include "services/algorunner/paper_run.hpp"
 #include "services/common/handler_support.hpp"
 
 namespace tc::services {
@@ -264,9 +265,7 @@ Status check_run(RunRequest& run, const ServiceContext& ctx) {
       return strategy.status();
     }
   }
-  if (run.mode == "paper") {
-    return unimplemented("paper runs on live trades are not built yet; run a backtest");
-  }
+  if (run.mode == "paper") return check_paper_run(run, ctx);
 
   if (!run.csv.empty()) {
     market::Source* csv = ctx.sources.find("csv");
