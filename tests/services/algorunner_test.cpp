@@ -189,6 +189,15 @@ TEST_F(AlgorunnerTest, APaperRunTradesLiveTradesFromTheBusUntilStopped) {
   refused(R"({"algorithm": "sma_crossover", "mode": "paper", "symbols": ["NOPE"]})", 404, "NOPE");
 }
 
+TEST_F(AlgorunnerTest, RunsBeyondTheConcurrencyLimitAreRefusedWithTheReason) {
+  // Paper runs hold their slot until stopped: ten fill ALGORUNNER_MAX_CONCURRENT (10).
+  std::string request =
+      R"({"algorithm": "buy_and_hold", "mode": "paper", "symbols": [")" + equity() + "\"]}";
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(call("POST", "/api/algorunner/run", request).status, 202);
+  refused(R"({"algorithm": "buy_and_hold", "symbols": [")" + equity() + "\"]}", 429,
+          "algorithm_run");
+}
+
 TEST_F(AlgorunnerTest, WithoutWaitARunAnswers202AndEndsInTheBackground) {
   serve::Response r = call("POST", "/api/algorunner/run",
                            R"({"algorithm": "buy_and_hold", "symbols": [")" + equity() + "\"]}");

@@ -286,6 +286,24 @@ TEST(EngineTest, SmaCrossoverMatchesAPlainLoop) {
   EXPECT_GT(fills, 10);
 }
 
+TEST(EngineTest, HistoriesFrom1900ToPast2100Run) {
+  auto s = bars({{10, 10, 10, 10}, {10, 10, 10, 10}, {12, 12, 12, 12}});
+  const int64_t y1900 = -2'208'988'800'000'000'000;  // 1900-01-01
+  const int64_t y2150 = 5'680'281'600'000'000'000;   // 2150-01-01
+  s.open_time = {y1900, y1900 + kDay, y2150};
+  Scripted strategy([](StrategyContext& ctx, const BarEvent& bar) {
+    if (bar.index == 0) ctx.submit(market_order(OrderSide::kBuy, 1));
+  });
+  BacktestResult r = run(s, strategy);
+  EXPECT_EQ(r.metrics.start, y1900);
+  EXPECT_EQ(r.metrics.end, y2150 + kDay);
+  EXPECT_DOUBLE_EQ(r.metrics.final_equity, 100000 + 2);
+  EXPECT_GT(r.metrics.cagr, 0);  // over 250 calendar years
+  std::string text = to_json(metrics_json(r.metrics));
+  EXPECT_NE(text.find("\"start\":\"1900-01-01T00:00:00"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"end\":\"2150-01-02T00:00:00"), std::string::npos) << text;
+}
+
 TEST(EngineTest, TheSameInputsGiveTheSameResultsToTheBit) {
   auto s = bars(
       {{10, 11, 9, 10}, {12, 13, 11, 12}, {13, 14, 12, 14}, {15, 15, 13, 13}, {14, 16, 13, 15}});

@@ -341,7 +341,15 @@ serve::JobWork run_work(const ServiceContext& ctx, RunRequest run) {
     Engine engine(std::move(instruments), run.interval, run.engine);
     RunControl control;
     control.should_stop = [&] { return job.should_stop(); };
-    control.progress = [&](double p) { job.set_progress(p); };
+    // The metrics so far are stored about once a second, for GET /runs/{id} while it runs.
+    auto reported = std::chrono::steady_clock::now();
+    control.progress = [&](double p) {
+      job.set_progress(p);
+      auto now = std::chrono::steady_clock::now();
+      if (now - reported < std::chrono::seconds(1)) return;
+      reported = now;
+      job.report(json::value(result_json(run, engine.results(false))), true);
+    };
     BacktestResult result = engine.run_bars(**strategy, *series, control);
     job.set_progress(1);
     return json::value(result_json(run, result));
