@@ -217,15 +217,11 @@ Result<RunRequest> read_run_request(const serve::Request& request) {
   run.end = range->end;
   if (source) run.source = *source;
   if (interval) {
-    auto parsed = market::Interval::parse(*interval);
-    if (!parsed) {
-      return invalid_argument(
-          "body: field 'interval' must be one of 1s 5s 15s 30s 1m 5m 15m 30m "
-          "1h 4h 1d, not '" +
-          *interval + "'");
-    }
+    auto parsed = read_interval(*interval, "body: field 'interval'");
+    if (!parsed) return parsed.status();
     run.interval = *parsed;
   }
+
   if (capital) run.engine.initial_capital = *capital;
   if (fee_rate) run.engine.fee_rate = *fee_rate;
   if (slippage) run.engine.slippage_bps = *slippage;

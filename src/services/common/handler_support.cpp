@@ -56,6 +56,16 @@ Result<TimeRange> read_time_range(std::optional<std::string_view> start,
   return range;
 }
 
+Result<market::Interval> read_interval(std::string_view name, std::string_view where) {
+  auto parsed = market::Interval::parse(name);
+  if (!parsed) {
+    return invalid_argument(std::string(where) +
+                            " must be one of 1s 5s 15s 30s 1m 5m 15m 30m 1h 4h 1d, not '" +
+                            std::string(name) + "'");
+  }
+  return *parsed;
+}
+
 serve::Response not_built(std::string_view what) {
   return error_response(unimplemented(std::string(what) + " is not built yet"));
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/json.hpp"
+#include "market/interval.hpp"
 #include "serve/http_error.hpp"
 #include "serve/replica_handler.hpp"
 #include "services/common/service_context.hpp"
@@ -32,6 +33,9 @@ struct TimeRange {
 // start ("body: field 'end' ...", "query parameter 'end' ...").
 Result<TimeRange> read_time_range(std::optional<std::string_view> start,
                                   std::optional<std::string_view> end, std::string_view where);
+
+// The interval `name` names; invalid_argument "<where> must be one of 1s … 1d, not '<name>'".
+Result<market::Interval> read_interval(std::string_view name, std::string_view where);
 
 // The spec of a deployment whose replicas are `Replica(ctx, options, info)`.
 template <typename Replica, typename Options>

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/time_parse.hpp"
+#include "services/common/handler_support.hpp"
 
 namespace tc::services {
 namespace {
@@ -53,15 +54,11 @@ Result<ScreenRequest> read_screen_request(const json::object& body,
 
   if (source) req.source = *source;
   if (interval) {
-    auto parsed = market::Interval::parse(*interval);
-    if (!parsed) {
-      return invalid_argument(
-          "body: field 'interval' must be one of 1s 5s 15s 30s 1m 5m 15m 30m "
-          "1h 4h 1d, not '" +
-          *interval + "'");
-    }
+    auto parsed = read_interval(*interval, "body: field 'interval'");
+    if (!parsed) return parsed.status();
     req.interval = *parsed;
   }
+
   if (symbols) req.symbols = std::move(*symbols);
   if (sector) req.sector = *sector;
   if (filters) req.filters = std::move(*filters);
