@@ -6,7 +6,10 @@
 #include <fstream>
 
 #include "core/json.hpp"
+#include "support/fake_binance.hpp"
+#include "support/fake_binance_ws.hpp"
 #include "support/node_process.hpp"
+#include "support/wait.hpp"
 
 namespace tc {
 namespace {
@@ -50,6 +53,62 @@ TEST(AlgorunnerIntegrationTest, BacktestsRunThroughTheApiOnStoredHistoryAndOnACs
                               "symbols": ["WALK"], "wait": true})");
   ASSERT_EQ(csv->status, 200) << csv->body;
   EXPECT_EQ(body_of(csv).at("result").at("metrics").at("bars").as_int64(), 300);
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A paper run on a live stream: an exchange (the fake Binance) sends trades as they happen, the
+// run's stream carries them onto the bus, and the run trades them until stopped.
+TEST(AlgorunnerIntegrationTest, APaperRunTradesALiveStreamUntilStopped) {
+  testing::FakeBinance rest(1, wall_ms() - 3'600'000, 1);
+  testing::FakeBinanceWs ws([](int) {
+    testing::FakeBinanceWs::Script s;
+    // 100 trades a second for 20 s, on a wave with a 4-second period: 1-second bars cross.
+    s.paced_count = 2000;
+    s.spacing = std::chrono::milliseconds(10);
+    s.paced = [](int i) {
+      char price[32];
+      std::snprintf(price, sizeof price, "%.2f", 30000 + 200 * std::sin(i * 2 * M_PI / 400));
+      return testing::FakeBinanceWs::message("BTCUSDT", 5'000'000 + i, price, "0.01", wall_ms(),
+                                             i % 2 == 0);
+    };
+    s.drop = false;
+    return s;
+  });
+  NodeProcess node(std::map<std::string, std::string>{{"TICKSCRAWLER_BINANCE_REST_URL", rest.url()},
+                                                      {"TICKSCRAWLER_BINANCE_WS_URL", ws.url()}});
+  ASSERT_TRUE(node.start()) << node.output();
+  auto started =
+      node.request("POST", "/api/algorunner/run",
+                   R"({"algorithm": "sma_crossover", "mode": "paper", "source": "binance",
+                                  "symbols": ["BTCUSDT"], "interval": "1s",
+                                  "parameters": {"fast_period": 2, "slow_period": 3}})");
+  ASSERT_EQ(started->status, 202) << started->body;
+  json::object run = body_of(started);
+  std::string id(run.at("id").as_string());
+  ASSERT_TRUE(run.at("params").as_object().contains("stream_id"));
+  // It shows its equity while it runs, and trades.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        json::object now = body_of(node.request("GET", "/api/algorunner/runs/" + id));
+        return now.contains("result") && now.at("result").is_object() &&
+               now.at("result").at("metrics").at("num_fills").as_int64() >= 1;
+      },
+      std::chrono::seconds(30)))
+      << node.output().substr(0, 2000);
+  auto stop = node.request("POST", "/api/algorunner/stop", "{\"run_id\": \"" + id + "\"}");
+  ASSERT_EQ(stop->status, 200) << stop->body;
+  ASSERT_TRUE(testing::wait_until([&] {
+    return body_of(node.request("GET", "/api/algorunner/runs/" + id)).at("state").as_string() ==
+           "stopped";
+  }));
+  json::object done = body_of(node.request("GET", "/api/algorunner/runs/" + id));
+  EXPECT_GE(done.at("result").at("trades_processed").as_int64(), 100);
+  EXPECT_GE(done.at("result").at("metrics").at("num_fills").as_int64(), 1);
 }
 
 TEST(AlgorunnerIntegrationTest, TheBacktestCommandNeedsNoServer) {

@@ -168,8 +168,8 @@ TEST_F(AlgorunnerTest, APaperRunTradesLiveTradesFromTheBusUntilStopped) {
   ASSERT_TRUE(testing::wait_until(
       [&] {
         json::object now = body(call("GET", "/api/algorunner/runs/" + id));
-        return now.at("result").is_object() &&
-               now.at("result").at("bars_processed").as_int64() == 12;
+        return now.contains("result") && now.at("result").is_object() &&
+               now.at("result").at("trades_processed").as_int64() == 12;
       },
       std::chrono::seconds(10)));
   serve::Response stopped = call("POST", "/api/algorunner/stop", "{\"run_id\": \"" + id + "\"}");

@@ -304,6 +304,25 @@ TEST(EngineTest, HistoriesFrom1900ToPast2100Run) {
   EXPECT_NE(text.find("\"end\":\"2150-01-02T00:00:00"), std::string::npos) << text;
 }
 
+TEST(EngineTest, AStoppedRunReturnsWhatItDid) {
+  std::vector<std::array<double, 4>> rows(10000, {10, 10, 10, 10});
+  auto s = bars(rows);
+  Scripted strategy([](StrategyContext& ctx, const BarEvent& bar) {
+    if (bar.index == 0) ctx.submit(market_order(OrderSide::kBuy, 1));
+  });
+  Engine engine({s.instrument}, s.interval, {});
+  RunControl control;
+  double progress = 0;
+  control.should_stop = [] { return true; };
+  control.progress = [&](double p) { progress = p; };
+  BacktestResult r = engine.run_bars(strategy, {&s, 1}, control);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.events, 4096);  // stopped at the first check
+  EXPECT_EQ(r.metrics.num_fills, 1);
+  EXPECT_GT(r.metrics.steps, 0);
+  EXPECT_NEAR(progress, 4096.0 / 10000, 1e-12);
+}
+
 TEST(EngineTest, TheSameInputsGiveTheSameResultsToTheBit) {
   auto s = bars(
       {{10, 11, 9, 10}, {12, 13, 11, 12}, {13, 14, 12, 14}, {15, 15, 13, 13}, {14, 16, 13, 15}});

@@ -316,9 +316,12 @@ json::object result_json(const RunRequest& run, const BacktestResult& r) {
                                   {"pnl", t.pnl},
                                   {"fees", t.fees}});
   }
-  return json::object{{"metrics", metrics_json(r.metrics)},   {"equity_curve", std::move(curve)},
-                      {"trades", std::move(trades)},          {"bars_processed", r.events},
-                      {"orders_rejected", r.orders_rejected}, {"complete", r.complete}};
+  return json::object{{"metrics", metrics_json(r.metrics)},
+                      {"equity_curve", std::move(curve)},
+                      {"trades", std::move(trades)},
+                      {run.mode == "paper" ? "trades_processed" : "bars_processed", r.events},
+                      {"orders_rejected", r.orders_rejected},
+                      {"complete", r.complete}};
 }
 
 serve::JobWork run_work(const ServiceContext& ctx, RunRequest run) {
