@@ -44,13 +44,13 @@ Result<Sizing> read_sizing(const json::object& parameters, const json::object& g
   return s;
 }
 
-// The long-only, market-order algorithms: each instrument holds its own state, made by `make`.
-template <typename State>
+// The long-only, market-order algorithms: each instrument holds its own state, made by `make`;
+// `decide(state, bar)` says +1 to enter, -1 to exit, 0 to do nothing. Both are called directly
+// (template parameters, not std::function): on_bar runs for every bar of every run.
+template <typename State, typename Make, typename Decide>
 class LongOnly : public Strategy {
  public:
-  using Decide = std::function<int(State&, const BarEvent&)>;  // +1 enter, -1 exit, 0 nothing
-
-  LongOnly(Sizing sizing, std::function<State()> make, Decide decide)
+  LongOnly(Sizing sizing, Make make, Decide decide)
       : sizing_(sizing), make_(std::move(make)), decide_(std::move(decide)) {}
 
   void on_start(StrategyContext& ctx) override {
@@ -74,10 +74,17 @@ class LongOnly : public Strategy {
 
  private:
   Sizing sizing_;
-  std::function<State()> make_;
+  Make make_;
   Decide decide_;
   std::vector<State> states_;
 };
+
+template <typename Make, typename Decide>
+std::unique_ptr<Strategy> long_only(Sizing sizing, Make make, Decide decide) {
+  using State = decltype(make());
+  return std::make_unique<LongOnly<State, Make, Decide>>(sizing, std::move(make),
+                                                         std::move(decide));
+}
 
 // The cross: +1 when `difference` turns above zero after a negative one (zeros skipped), -1
 // when it turns below zero after a positive one.
@@ -102,7 +109,7 @@ struct CrossoverState {
 template <typename Average>
 std::unique_ptr<Strategy> crossover(Sizing sizing, int fast, int slow) {
   using State = CrossoverState<Average>;
-  return std::make_unique<LongOnly<State>>(
+  return long_only(
       sizing,
       [=] {
         return State{Average(fast), Average(slow), {}};
@@ -224,35 +231,35 @@ Result<std::unique_ptr<Strategy>> make_algorithm(std::string_view name, const js
     if (oversold >= overbought) {
       return invalid_argument("parameter 'oversold' must be below 'overbought'");
     }
-    return std::unique_ptr<Strategy>(std::make_unique<LongOnly<market::Rsi>>(
+    return long_only(
         *sizing, [=] { return market::Rsi(period); },
         [=](market::Rsi& rsi, const BarEvent& bar) {
           double r = rsi.update(bar.close());
           if (market::is_missing(r)) return 0;
           return r < oversold ? 1 : r > overbought ? -1 : 0;
-        }));
+        });
   }
   if (name == "bollinger_breakout") {
     int period = whole(p, "period", 20);
     double k = number(p, "num_std", 2);
-    return std::unique_ptr<Strategy>(std::make_unique<LongOnly<market::Bollinger>>(
+    return long_only(
         *sizing, [=] { return market::Bollinger(period, k); },
         [](market::Bollinger& bands, const BarEvent& bar) {
           market::BandsValue b = bands.update(bar.close());
           if (market::is_missing(b.middle)) return 0;
           return bar.close() > b.upper ? 1 : bar.close() < b.middle ? -1 : 0;
-        }));
+        });
   }
   if (name == "momentum") {
     int lookback = whole(p, "lookback", 20);
     double threshold = number(p, "threshold", 0);
-    return std::unique_ptr<Strategy>(std::make_unique<LongOnly<market::Roc>>(
+    return long_only(
         *sizing, [=] { return market::Roc(lookback); },
         [=](market::Roc& roc, const BarEvent& bar) {
           double r = roc.update(bar.close());
           if (market::is_missing(r)) return 0;
           return r / 100 > threshold ? 1 : -1;
-        }));
+        });
   }
   if (name == "donchian_breakout") {
     int entry = whole(p, "entry_period", 20), exit = whole(p, "exit_period", 10);
@@ -260,7 +267,7 @@ Result<std::unique_ptr<Strategy>> make_algorithm(std::string_view name, const js
       market::Extreme high, low;
       double previous_high = market::kMissing, previous_low = market::kMissing;
     };
-    return std::unique_ptr<Strategy>(std::make_unique<LongOnly<Channel>>(
+    return long_only(
         *sizing,
         [=] {
           return Channel{market::Extreme(market::Extreme::Kind::kHighest, entry),
@@ -274,7 +281,7 @@ Result<std::unique_ptr<Strategy>> make_algorithm(std::string_view name, const js
           c.previous_high = c.high.update(bar.high());
           c.previous_low = c.low.update(bar.low());
           return signal;
-        }));
+        });
   }
   if (name == "momentum_rank") {
     double fraction = sizing->fraction > 0 ? sizing->fraction : 1;
@@ -300,13 +307,13 @@ Result<std::unique_ptr<Strategy>> make_algorithm(std::string_view name, const js
     struct Once {
       bool done = false;
     };
-    return std::unique_ptr<Strategy>(std::make_unique<LongOnly<Once>>(
+    return long_only(
         *sizing, [] { return Once{}; },
         [](Once& once, const BarEvent&) {
           if (once.done) return 0;
           once.done = true;
           return 1;
-        }));
+        });
   }
   return not_found("no built-in algorithm named '" + std::string(name) + "'");
 }

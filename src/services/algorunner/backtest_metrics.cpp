@@ -37,16 +37,16 @@ BacktestMetrics compute_metrics(const EquitySeries& s, double initial_capital,
 
   // Returns, their mean, sample deviation and downside deviation.
   const size_t n = s.equity.size();
+  std::vector<double> returns(n);
   double sum = 0;
   for (size_t i = 0; i < n; ++i) {
     double previous = i == 0 ? initial_capital : s.equity[i - 1];
-    sum += s.equity[i] / previous - 1;
+    returns[i] = s.equity[i] / previous - 1;
+    sum += returns[i];
   }
   double mean = n > 0 ? sum / static_cast<double>(n) : kNaN;
   double squares = 0, downside = 0;
-  for (size_t i = 0; i < n; ++i) {
-    double previous = i == 0 ? initial_capital : s.equity[i - 1];
-    double r = s.equity[i] / previous - 1;
+  for (double r : returns) {
     squares += (r - mean) * (r - mean);
     if (r < 0) downside += r * r;
   }
