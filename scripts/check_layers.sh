@@ -6,7 +6,7 @@
 #
 # A module may include itself and any module below it. Modules on one floor (gateway and
 # dashboard) do not include each other. Services see interfaces only: never net/, sources/, a
-# storage implementation (storage/sqlite/, storage/postgres/) or a bus implementation.
+# storage implementation (storage/sqlite/, storage/postgres/, storage/redis/) or a bus implementation.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../src"
 
@@ -34,7 +34,7 @@ while IFS=: read -r file line include; do
   if [ "$from" != "$to" ] && [ "$to_rank" -ge "$from_rank" ]; then
     why="$to/ is not below $from/"
   elif [ "$from" = services ] &&
-       [[ "$include" =~ ^(net/|sources/|storage/sqlite/|storage/postgres/|cluster/nats/|cluster/inproc_bus) ]]; then
+       [[ "$include" =~ ^(net/|sources/|storage/sqlite/|storage/postgres/|storage/redis/|cluster/nats/|cluster/inproc_bus) ]]; then
     why="services see interfaces only, not $include"
   fi
   if [ -n "$why" ]; then

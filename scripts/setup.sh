@@ -21,6 +21,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev ca-certificates
+  libhiredis-dev redis-server
   googletest libgtest-dev
   clang-format clang libclang-rt-14-dev
 )

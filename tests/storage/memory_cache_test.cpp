@@ -2,8 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/cache_conformance.hpp"
+
 namespace tc::storage {
 namespace {
+
+std::unique_ptr<Cache> make_memory() {
+  static ManualClock clock;
+  return std::make_unique<MemoryCache>(clock, 1 << 22);
+}
+
+INSTANTIATE_TEST_SUITE_P(Memory, CacheConformanceTest,
+                         ::testing::Values(CacheFactory{"memory", &make_memory}));
 
 TEST(MemoryCacheTest, StoresAndExpires) {
   ManualClock clock;
