@@ -53,7 +53,14 @@ std::string ControlApi::cluster_status() const {
       .field("pid", options_.pid)
       .field("gateway", options_.gateway_address)
       .field("store", options_.store_backend)
+      .field("cache", options_.cache_backend)
       .field("uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9);
+  bool cache_up = !options_.cache_available || options_.cache_available();
+  w.field("status", cache_up ? "ok" : "degraded");
+  if (!cache_up) {
+    w.field("degraded", "the " + options_.cache_backend +
+                            " cache is unreachable: results are computed, not read from it");
+  }
   w.key("nodes").begin_array();
   for (const cluster::NodeInfo& n : nodes_.snapshot()) {
     w.begin_object()

@@ -34,6 +34,10 @@ struct ControlApiOptions {
   int64_t started_at = 0;       // UTC nanoseconds
   std::string gateway_address;  // host:port of the API, for status
   std::string store_backend;
+  std::string cache_backend = "memory";
+  // Whether the cache answers; null: always. While it does not, status says "degraded" (the
+  // services keep answering, computing what they would have read) and /health stays 200.
+  std::function<bool()> cache_available;
 };
 
 class ControlApi {

@@ -30,6 +30,7 @@
 #include "sources/csv_source.hpp"
 #include "sources/replay_source.hpp"
 #include "storage/memory_cache.hpp"
+#include "storage/redis/redis_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 namespace tc::node {
@@ -39,7 +40,7 @@ struct Node::Parts {
   SystemClock clock;
   int64_t started_at = 0;
   std::unique_ptr<storage::Store> store;
-  std::unique_ptr<storage::MemoryCache> cache;
+  std::unique_ptr<storage::Cache> cache;
   std::unique_ptr<services::BarSeriesCache> series;
   std::unique_ptr<cluster::InProcBus> bus;
   market::SourceRegistry sources;
@@ -130,7 +131,13 @@ Status Node::start() {
   // The node's object store memory: three quarters for bar series, a quarter for cached results.
   p.series = std::make_unique<services::BarSeriesCache>(
       p.store->bars(), p.store->instruments(), static_cast<size_t>(s.object_store_memory / 4 * 3));
-  p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory / 4);
+  if (s.redis_cache) {
+    p.cache = std::make_unique<storage::RedisCache>(*s.redis_cache);
+    spdlog::info("event=cache_selected backend=redis host={}:{} namespace={}", s.redis_cache->host,
+                 s.redis_cache->port, s.redis_cache->key_prefix);
+  } else {
+    p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory / 4);
+  }
   p.bus = std::make_unique<cluster::InProcBus>();
   market::MarketSimulator* simulator = nullptr;
   if (s.simulator_instruments > 0) {
@@ -213,6 +220,10 @@ Status Node::start() {
   control_options.started_at = p.started_at;
   control_options.gateway_address = s.host + ":" + std::to_string(p.api_server->port());
   control_options.store_backend = p.store->backend();
+  if (auto* redis = dynamic_cast<storage::RedisCache*>(p.cache.get())) {
+    control_options.cache_backend = "redis";
+    control_options.cache_available = [redis] { return redis->available(); };
+  }
   p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime, p.nodes,
                                                       [this] { request_stop(); });
   net::HttpServerOptions control_server_options;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "core/logging.hpp"
@@ -91,6 +92,42 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
                       source.get_int("TC_SIMULATOR_INSTRUMENTS", 500, 0, 100000));
   TC_ASSIGN_OR_RETURN(s.simulator_history_days,
                       source.get_int("TC_SIMULATOR_HISTORY_DAYS", 730, 0, 36500));
+  std::string cache;
+  TC_ASSIGN_OR_RETURN(cache, source.get_string("TC_CACHE", "memory"));
+  if (cache != "memory") {
+    storage::RedisOptions redis;
+    TC_ASSIGN_OR_RETURN(redis.host, source.get_string("REDIS_HOST", "127.0.0.1"));
+    int64_t port = 6379;
+    TC_ASSIGN_OR_RETURN(port, source.get_int("REDIS_PORT", 6379, 1, 65535));
+    redis.port = static_cast<int>(port);
+    TC_ASSIGN_OR_RETURN(redis.password, source.get_string("REDIS_PASSWORD", ""));
+    TC_ASSIGN_OR_RETURN(redis.key_prefix, source.get_string("TC_CACHE_NAMESPACE", "tradecluster:"));
+    if (cache.rfind("redis://", 0) == 0) {
+      // redis://[[user]:password@]host[:port][/...]
+      std::string rest = cache.substr(8);
+      rest = rest.substr(0, rest.find('/'));
+      if (auto at = rest.rfind('@'); at != std::string::npos) {
+        std::string auth = rest.substr(0, at);
+        redis.password = auth.substr(auth.find(':') == std::string::npos ? 0 : auth.find(':') + 1);
+        rest = rest.substr(at + 1);
+      }
+      if (auto colon = rest.rfind(':'); colon != std::string::npos) {
+        std::string digits = rest.substr(colon + 1);
+        char* end = nullptr;
+        long p = std::strtol(digits.c_str(), &end, 10);
+        if (digits.empty() || *end != '\0' || p < 1 || p > 65535) {
+          return invalid_argument("TC_CACHE: bad port in '" + cache + "'");
+        }
+        redis.port = static_cast<int>(p);
+        rest = rest.substr(0, colon);
+      }
+      if (!rest.empty()) redis.host = rest;
+    } else if (cache != "redis") {
+      return invalid_argument("TC_CACHE: expected memory, redis or redis://host:port, got '" +
+                              cache + "'");
+    }
+    s.redis_cache = redis;
+  }
   auto postgres = source.find("POSTGRES_PASSWORD");
   auto redis = source.find("REDIS_PASSWORD");
   s.seed_default_passwords =

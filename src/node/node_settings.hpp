@@ -13,6 +13,7 @@
 #include "services/algorunner/algorunner_options.hpp"
 #include "services/screener/screener_options.hpp"
 #include "services/tickscrawler/tickscrawler_options.hpp"
+#include "storage/redis/redis_cache.hpp"
 
 namespace tc::node {
 
@@ -53,6 +54,10 @@ struct NodeSettings {
   int simulator_history_days = 730;
   // POSTGRES_PASSWORD or REDIS_PASSWORD is set to the seed's published default.
   bool seed_default_passwords = false;
+  // TC_CACHE: "memory" (the default: in-process) or "redis", "redis://[:password@]host[:port]";
+  // REDIS_HOST (127.0.0.1), REDIS_PORT (6379) and REDIS_PASSWORD fill what the URL leaves out,
+  // TC_CACHE_NAMESPACE ("tradecluster:") prefixes every key. Set when the cache is Redis.
+  std::optional<storage::RedisOptions> redis_cache;
 
   serve::DeploymentConfig algorunner, screener, tickscrawler;
   std::optional<serve::DeploymentConfig> probe;

@@ -104,8 +104,9 @@ void RedisCache::erase(const std::string& key) {
   command(2, argv, lengths);
 }
 
-bool RedisCache::available() const {
+bool RedisCache::available() {
   std::lock_guard lock(mu_);
+  if (context_ == nullptr) connection();  // a reconnect, when one is due
   return available_;
 }
 

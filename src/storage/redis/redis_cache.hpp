@@ -40,8 +40,8 @@ class RedisCache final : public Cache {
   void put(const std::string& key, std::string value, Duration ttl) override;
   void erase(const std::string& key) override;
 
-  // True when the last command reached Redis.
-  bool available() const;
+  // True when the last command reached Redis (trying to reconnect first when it is due).
+  bool available();
 
  private:
   struct Reply;
