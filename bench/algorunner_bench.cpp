@@ -165,6 +165,29 @@ Outcome plain_loop_ticks(const std::vector<services::TradeEvent>& ticks) {
   return {fills, cash + position * ticks.back().price};
 }
 
+struct Race {
+  Outcome engine;
+  double engine_seconds, loop_seconds;  // medians
+};
+
+// Times both sides over `rounds` alternating rounds; they must agree on fills and equity.
+template <typename Engine, typename Loop>
+Race race_rounds(int rounds, Engine engine, Loop loop, const char* disagreement) {
+  std::vector<double> engine_s, loop_s;
+  Outcome e, p;
+  for (int r = 0; r < rounds; ++r) {
+    auto t = Steady::now();
+    e = engine();
+    engine_s.push_back(seconds_since(t));
+    t = Steady::now();
+    p = loop();
+    loop_s.push_back(seconds_since(t));
+  }
+  check(e.fills == p.fills && std::abs(e.equity - p.equity) < 1e-6 * std::abs(p.equity),
+        disagreement);
+  return {e, median(engine_s), median(loop_s)};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,20 +196,12 @@ int main(int argc, char** argv) {
   int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
 
   market::BarSeries bars = make_bars(n_bars);
-  std::vector<double> engine_s, loop_s;
-  Outcome e, p;
-  for (int r = 0; r < rounds; ++r) {
-    auto t = Steady::now();
-    e = engine_bars(bars);
-    engine_s.push_back(seconds_since(t));
-    t = Steady::now();
-    p = plain_loop_bars(bars);
-    loop_s.push_back(seconds_since(t));
-  }
-  check(e.fills == p.fills && std::abs(e.equity - p.equity) < 1e-6 * std::abs(p.equity),
-        "the engine and the plain loop disagree over bars");
-  double engine_rate = static_cast<double>(n_bars) / median(engine_s);
-  double loop_rate = static_cast<double>(n_bars) / median(loop_s);
+  Race race = race_rounds(
+      rounds, [&] { return engine_bars(bars); }, [&] { return plain_loop_bars(bars); },
+      "the engine and the plain loop disagree over bars");
+  Outcome e = race.engine;
+  double engine_rate = static_cast<double>(n_bars) / race.engine_seconds;
+  double loop_rate = static_cast<double>(n_bars) / race.loop_seconds;
   std::printf(
       "algorunner: sma_crossover(%d, %d) over %zu bars, %lld fills (the plain loop agrees)\n",
       kFast, kSlow, n_bars, static_cast<long long>(e.fills));
@@ -194,20 +209,12 @@ int main(int argc, char** argv) {
               engine_rate, loop_rate, 100 * engine_rate / loop_rate);
 
   std::vector<services::TradeEvent> ticks = make_ticks(n_ticks);
-  engine_s.clear();
-  loop_s.clear();
-  for (int r = 0; r < rounds; ++r) {
-    auto t = Steady::now();
-    e = engine_ticks(ticks);
-    engine_s.push_back(seconds_since(t));
-    t = Steady::now();
-    p = plain_loop_ticks(ticks);
-    loop_s.push_back(seconds_since(t));
-  }
-  check(e.fills == p.fills && std::abs(e.equity - p.equity) < 1e-6 * std::abs(p.equity),
-        "the engine and the plain loop disagree over ticks");
-  engine_rate = static_cast<double>(n_ticks) / median(engine_s);
-  loop_rate = static_cast<double>(n_ticks) / median(loop_s);
+  race = race_rounds(
+      rounds, [&] { return engine_ticks(ticks); }, [&] { return plain_loop_ticks(ticks); },
+      "the engine and the plain loop disagree over ticks");
+  e = race.engine;
+  engine_rate = static_cast<double>(n_ticks) / race.engine_seconds;
+  loop_rate = static_cast<double>(n_ticks) / race.loop_seconds;
   std::printf("algorunner: the same over %zu trade ticks in 1-minute bars, %lld fills (agrees)\n",
               n_ticks, static_cast<long long>(e.fills));
   std::printf("  engine      %12.0f ticks/s\n  plain loop  %12.0f ticks/s  (engine at %.0f%%)\n",

@@ -125,153 +125,129 @@ TEST(BinanceSourceTest, ARangeTakesOnlyItsTrades) {
 namespace tc::sources {
 namespace {
 
-TEST(BinanceLiveTest, AGapFillHandsOnTradesInIdOrderWhateverOrderRestSendsThem) {
-  const int64_t first = 1'700'000'000'000;
-  testing::FakeBinance rest(300, first, 1000);  // swaps neighbours within each page
-  const auto& trades = rest.trades();
-  auto msg = [&](size_t i) {
-    const auto& t = trades[i];
+// A live Binance feed against the fake exchange: `trades` trades (ids from 1000) on REST, swapping
+// neighbours within each page, and a WebSocket scripted per connection; collects the ids the feed
+// hands on.
+class BinanceLiveTest : public ::testing::Test {
+ protected:
+  static constexpr int64_t kFirstMs = 1'700'000'000'000;
+
+  void make_exchange(int trades) {
+    rest_ = std::make_unique<testing::FakeBinance>(trades, kFirstMs, 1000);
+  }
+
+  std::string message(size_t i) const {
+    const auto& t = rest_->trades()[i];
     return testing::FakeBinanceWs::message("BTCUSDT", t.id, t.price, t.qty, t.ms, t.buyer_maker);
-  };
+  }
+
+  // The feed of BTCUSDT through `ws`. The caller keeps it, declared after `ws` and `clock`, so
+  // that it ends before they do.
+  std::unique_ptr<market::LiveSubscription> subscribe(testing::FakeBinanceWs& ws,
+                                                      const Clock& clock) {
+    BinanceOptions o;
+    o.rest_url = rest_->url();
+    o.ws_url = ws.url();
+    o.max_retry_wait = std::chrono::milliseconds(0);
+    source_ = std::make_unique<BinanceSource>(o, clock);
+    auto sub =
+        source_->subscribe({"BTCUSDT"}, market::LiveOptions{}, [&](const market::TradeTick& t) {
+          std::lock_guard lock(mu_);
+          ids_.push_back(std::stoll(t.trade_id));
+        });
+    EXPECT_TRUE(sub.is_ok()) << sub.status().to_string();
+    return sub.is_ok() ? std::move(sub).value() : nullptr;
+  }
+
+  // True once at least `n` trades were handed on, within 20 s.
+  bool handed_on(size_t n) {
+    return testing::wait_until(
+        [&] {
+          std::lock_guard lock(mu_);
+          return ids_.size() >= n;
+        },
+        std::chrono::seconds(20));
+  }
+
+  // Ends `feed`, then checks ids 1000.. were each handed on once, in order, `n` in all.
+  void expect_each_trade_once_in_order(std::unique_ptr<market::LiveSubscription>& feed, size_t n) {
+    feed.reset();
+    std::lock_guard lock(mu_);
+    ASSERT_EQ(ids_.size(), n);  // none twice
+    for (size_t i = 0; i < ids_.size(); ++i) EXPECT_EQ(ids_[i], 1000 + static_cast<int64_t>(i));
+  }
+
+  std::unique_ptr<testing::FakeBinance> rest_;
+  SystemClock system_clock_;
+  std::unique_ptr<BinanceSource> source_;
+  std::mutex mu_;
+  std::vector<int64_t> ids_;
+};
+
+TEST_F(BinanceLiveTest, AGapFillHandsOnTradesInIdOrderWhateverOrderRestSendsThem) {
+  make_exchange(300);
   // One trade, a drop, then the feed from 250 on: 1001..1249 come from REST alone.
   testing::FakeBinanceWs ws([&](int connection) {
     testing::FakeBinanceWs::Script s;
     if (connection == 0) {
-      s.messages.push_back(msg(0));
+      s.messages.push_back(message(0));
     } else {
-      for (size_t i = 250; i < 300; ++i) s.messages.push_back(msg(i));
+      for (size_t i = 250; i < 300; ++i) s.messages.push_back(message(i));
       s.drop = false;
     }
     return s;
   });
-  SystemClock clock;
-  BinanceOptions o;
-  o.rest_url = rest.url();
-  o.ws_url = ws.url();
-  o.max_retry_wait = std::chrono::milliseconds(0);
-  BinanceSource source(o, clock);
-  std::mutex mu;
-  std::vector<int64_t> ids;
-  auto sub = source.subscribe({"BTCUSDT"}, market::LiveOptions{}, [&](const market::TradeTick& t) {
-    std::lock_guard lock(mu);
-    ids.push_back(std::stoll(t.trade_id));
-  });
-  ASSERT_TRUE(sub.is_ok()) << sub.status().to_string();
-  ASSERT_TRUE(testing::wait_until(
-      [&] {
-        std::lock_guard lock(mu);
-        return ids.size() >= 300;
-      },
-      std::chrono::seconds(20)));
-  sub->reset();
-  std::lock_guard lock(mu);
-  ASSERT_EQ(ids.size(), 300u);
-  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
+  auto feed = subscribe(ws, system_clock_);
+  ASSERT_NE(feed, nullptr);
+  ASSERT_TRUE(handed_on(300));
+  expect_each_trade_once_in_order(feed, 300);
 }
 
-TEST(BinanceLiveTest, ADroppedFeedReconnectsAndFillsTheGapFromRestWithoutDuplicates) {
-  const int64_t first = 1'700'000'000'000;
-  testing::FakeBinance rest(300, first, 1000);  // ids 1000..1299
-  const auto& trades = rest.trades();
-  auto msg = [&](size_t i) {
-    const auto& t = trades[i];
-    return testing::FakeBinanceWs::message("BTCUSDT", t.id, t.price, t.qty, t.ms, t.buyer_maker);
-  };
+TEST_F(BinanceLiveTest, ADroppedFeedReconnectsAndFillsTheGapFromRestWithoutDuplicates) {
+  make_exchange(300);
   // First connection: trades 0..99, then dropped. Second: from 150 (150 twice), held open.
   testing::FakeBinanceWs ws([&](int connection) {
     testing::FakeBinanceWs::Script s;
     if (connection == 0) {
-      for (size_t i = 0; i < 100; ++i) s.messages.push_back(msg(i));
+      for (size_t i = 0; i < 100; ++i) s.messages.push_back(message(i));
     } else {
-      s.messages.push_back(msg(150));
-      for (size_t i = 150; i < 300; ++i) s.messages.push_back(msg(i));
+      s.messages.push_back(message(150));
+      for (size_t i = 150; i < 300; ++i) s.messages.push_back(message(i));
       s.drop = false;
     }
     return s;
   });
-  SystemClock clock;
-  BinanceOptions o;
-  o.rest_url = rest.url();
-  o.ws_url = ws.url();
-  o.max_retry_wait = std::chrono::milliseconds(0);
-  BinanceSource source(o, clock);
-  std::mutex mu;
-  std::vector<int64_t> ids;
-  auto sub = source.subscribe({"BTCUSDT"}, market::LiveOptions{}, [&](const market::TradeTick& t) {
-    std::lock_guard lock(mu);
-    ids.push_back(std::stoll(t.trade_id));
-  });
-  ASSERT_TRUE(sub.is_ok()) << sub.status().to_string();
-  ASSERT_TRUE(testing::wait_until(
-      [&] {
-        std::lock_guard lock(mu);
-        return ids.size() >= 300;
-      },
-      std::chrono::seconds(20)));
+  auto feed = subscribe(ws, system_clock_);
+  ASSERT_NE(feed, nullptr);
+  ASSERT_TRUE(handed_on(300));
   // A quiet feed is not a broken one: reads time out, the connection stays.
   EXPECT_FALSE(
       testing::wait_until([&] { return ws.connections() > 2; }, std::chrono::milliseconds(1500)));
-  sub->reset();
-  std::lock_guard lock(mu);
-  ASSERT_EQ(ids.size(), 300u);  // none twice
-  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
+  expect_each_trade_once_in_order(feed, 300);
   EXPECT_EQ(ws.connections(), 2);
   EXPECT_EQ(ws.last_target(), "/stream?streams=btcusdt@aggTrade");
 }
 
-}  // namespace
-}  // namespace tc::sources
-
-namespace tc::sources {
-namespace {
-
-TEST(BinanceLiveTest, AConnectionIsRenewedBeforeBinancesDayLimitWithoutAGap) {
-  const int64_t first = 1'700'000'000'000;
-  testing::FakeBinance rest(200, first, 1000);
-  const auto& trades = rest.trades();
-  auto msg = [&](size_t i) {
-    const auto& t = trades[i];
-    return testing::FakeBinanceWs::message("BTCUSDT", t.id, t.price, t.qty, t.ms, t.buyer_maker);
-  };
+TEST_F(BinanceLiveTest, AConnectionIsRenewedBeforeBinancesDayLimitWithoutAGap) {
+  make_exchange(200);
   // Each connection is held open; the second starts at 150 (100..149 come from REST).
   testing::FakeBinanceWs ws([&](int connection) {
     testing::FakeBinanceWs::Script s;
     for (size_t i = connection == 0 ? 0 : 150; i < (connection == 0 ? 100u : 200u); ++i) {
-      s.messages.push_back(msg(i));
+      s.messages.push_back(message(i));
     }
     s.drop = false;
     return s;
   });
-  ManualClock clock(first * 1'000'000);
-  BinanceOptions o;
-  o.rest_url = rest.url();
-  o.ws_url = ws.url();
-  o.max_retry_wait = std::chrono::milliseconds(0);
-  BinanceSource source(o, clock);
-  std::mutex mu;
-  std::vector<int64_t> ids;
-  auto sub = source.subscribe({"BTCUSDT"}, market::LiveOptions{}, [&](const market::TradeTick& t) {
-    std::lock_guard lock(mu);
-    ids.push_back(std::stoll(t.trade_id));
-  });
-  ASSERT_TRUE(sub.is_ok());
-  ASSERT_TRUE(testing::wait_until([&] {
-    std::lock_guard lock(mu);
-    return ids.size() == 100;
-  }));
+  ManualClock clock(kFirstMs * 1'000'000);
+  auto feed = subscribe(ws, clock);
+  ASSERT_NE(feed, nullptr);
+  ASSERT_TRUE(handed_on(100));
   EXPECT_EQ(ws.connections(), 1);
   clock.advance(std::chrono::hours(23));  // the connection's age reaches the renewal point
-  ASSERT_TRUE(testing::wait_until(
-      [&] {
-        std::lock_guard lock(mu);
-        return ids.size() >= 200;
-      },
-      std::chrono::seconds(20)));
-  sub->reset();
+  ASSERT_TRUE(handed_on(200));
+  expect_each_trade_once_in_order(feed, 200);
   EXPECT_EQ(ws.connections(), 2);
-  std::lock_guard lock(mu);
-  ASSERT_EQ(ids.size(), 200u);
-  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], 1000 + static_cast<int64_t>(i));
 }
 
 }  // namespace

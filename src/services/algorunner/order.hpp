@@ -16,9 +16,6 @@ enum class OrderType { kMarket, kLimit, kStop, kStopLimit };
 enum class TimeInForce { kGtc, kIoc, kDay };
 enum class OrderStatus { kOpen, kFilled, kCancelled, kExpired, kRejected };
 
-std::string_view order_side_name(OrderSide side);  // "buy", "sell"
-std::string_view order_status_name(OrderStatus status);
-
 // What a strategy asks for. Quantities are positive units; side gives the direction.
 struct OrderRequest {
   int instrument = 0;  // index into the run's instruments

@@ -5,26 +5,6 @@
 
 namespace tc::services {
 
-std::string_view order_side_name(OrderSide side) {
-  return side == OrderSide::kBuy ? "buy" : "sell";
-}
-
-std::string_view order_status_name(OrderStatus status) {
-  switch (status) {
-    case OrderStatus::kOpen:
-      return "open";
-    case OrderStatus::kFilled:
-      return "filled";
-    case OrderStatus::kCancelled:
-      return "cancelled";
-    case OrderStatus::kExpired:
-      return "expired";
-    case OrderStatus::kRejected:
-      return "rejected";
-  }
-  return "unknown";
-}
-
 void Portfolio::open_trade(int instrument, const Fill& fill, double quantity, double fee) {
   OpenTrade& t = open_[instrument];
   t = OpenTrade{};
