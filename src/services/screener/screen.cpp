@@ -150,9 +150,11 @@ Result<json::object> screen(const ScreenRequest& req, const SeriesUniverse& univ
   std::set<std::string> found;
   for (const auto& series : universe.series) {
     const market::Instrument& instrument = series->instrument;
-    if (!wanted.empty() && !wanted.contains(instrument.id.symbol)) continue;
+    if (!wanted.empty()) {
+      if (!wanted.contains(instrument.id.symbol)) continue;
+      found.insert(instrument.id.symbol);  // to name the symbols that have no bars
+    }
     if (!req.sector.empty() && !same_text_any_case(instrument.sector, req.sector)) continue;
-    if (!wanted.empty()) found.insert(instrument.id.symbol);  // only to name what is missing
     std::optional<size_t> bar = req.as_of ? series->bar_at_or_before(*req.as_of)
                                           : std::optional<size_t>(series->size() - 1);
     if (bar) targets.push_back({series.get(), *bar});
