@@ -1,5 +1,5 @@
 // Store: a node's handle on persistent state, one interface per domain. The embedded default is
-// SqliteStore; a PostgreSQL store serves clusters. Thread-safe.
+// SqliteStore; PostgresStore serves clusters. Thread-safe.
 #pragma once
 
 #include "storage/bar_store.hpp"
@@ -22,6 +22,8 @@ class Store {
   virtual int schema_version() = 0;
   // "sqlite", "postgres".
   virtual const char* backend() const = 0;
+  // Whether the store answers now: the node's health check. An embedded store always does.
+  virtual Status ping() { return Status::ok(); }
 };
 
 }  // namespace tc::storage

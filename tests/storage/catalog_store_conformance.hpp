@@ -22,6 +22,28 @@ TEST_P(CatalogStoreConformanceTest, HasSampleData) {
   EXPECT_EQ(names, (std::vector<std::string>{"binance", "csv", "replay", "simulator"}));
 }
 
+TEST_P(CatalogStoreConformanceTest, HostileTextIsStoredAsAValue) {
+  CatalogStore& c = store_->catalog();
+  for (const std::string& text : hostile_strings()) {
+    ASSERT_TRUE(c.add_filter({text, text, text, false}).is_ok()) << text;
+    AlgorithmRecord a{text, text, "{}", true};
+    ASSERT_TRUE(c.put_algorithm(a).is_ok()) << text;
+  }
+  auto filters = c.filters();
+  ASSERT_TRUE(filters.is_ok());
+  EXPECT_EQ(filters->size(), 14u + hostile_strings().size());
+  for (const std::string& text : hostile_strings()) {
+    auto it = std::find_if(filters->begin(), filters->end(),
+                           [&](const FilterRecord& f) { return f.name == text; });
+    ASSERT_NE(it, filters->end()) << text;
+    EXPECT_EQ(it->expression, text);
+    EXPECT_EQ(it->description, text);
+    EXPECT_TRUE(c.delete_filter(text).is_ok()) << text;
+  }
+  EXPECT_EQ(c.filters()->size(), 14u);
+  EXPECT_GE(c.algorithms()->size(), 5u + hostile_strings().size());
+}
+
 TEST_P(CatalogStoreConformanceTest, CustomFiltersAreAddedReplacedAndDeleted) {
   CatalogStore& c = store_->catalog();
   ASSERT_TRUE(c.put_filter({"cheap", "close < 10", "Under ten", false}).is_ok());

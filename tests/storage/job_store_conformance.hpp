@@ -91,6 +91,28 @@ TEST_P(JobStoreConformanceTest, TerminalJobCannotChange) {
   EXPECT_EQ(*store_->jobs().count_active("algorithm_run"), 0);
 }
 
+TEST_P(JobStoreConformanceTest, HostileTextIsStoredAsAValue) {
+  for (const std::string& text : hostile_strings()) {
+    JobRecord j = job(text);
+    j.service = text;
+    j.owner_node = text;
+    j.result = text;
+    ASSERT_TRUE(store_->jobs().create(j, 10).is_ok()) << text;
+    auto got = store_->jobs().get(j.id);
+    ASSERT_TRUE(got.is_ok());
+    EXPECT_EQ(got->kind, text);
+    EXPECT_EQ(got->service, text);
+    EXPECT_EQ(got->owner_node, text);
+    EXPECT_EQ(got->result, text);
+    JobQuery q;
+    q.kind = text;
+    EXPECT_EQ(store_->jobs().list(q)->size(), 1u);
+    EXPECT_EQ(*store_->jobs().count_active(text), 1);
+  }
+  EXPECT_EQ(store_->jobs().get("x' OR '1'='1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->jobs().list({})->size(), hostile_strings().size());
+}
+
 TEST_P(JobStoreConformanceTest, TransitionOfUnknownJobIsNotFound) {
   JobTransition t;
   t.from = {JobState::kPending};

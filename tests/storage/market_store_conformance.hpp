@@ -101,6 +101,31 @@ TEST_P(InstrumentStoreConformanceTest, QueriesFilterSearchAndPage) {
   EXPECT_EQ((*second)[0].id.symbol, "BTCUSDT");
 }
 
+TEST_P(InstrumentStoreConformanceTest, HostileTextIsStoredAsAValue) {
+  std::vector<market::Instrument> all;
+  for (const std::string& text : hostile_strings()) {
+    auto i = instrument(text, text, text, market::AssetClass::kEquity);
+    i.currency = text;
+    all.push_back(i);
+  }
+  ASSERT_TRUE(store_->instruments().put_instruments(all).is_ok());
+  for (const market::Instrument& i : all) {
+    auto got = store_->instruments().instrument(i.id);
+    ASSERT_TRUE(got.is_ok()) << i.id.symbol;
+    EXPECT_EQ(*got, i);
+    InstrumentQuery q;
+    q.source = "test";
+    q.search = i.name;
+    q.sector = i.sector;
+    auto found = store_->instruments().instruments(q);
+    ASSERT_TRUE(found.is_ok());
+    ASSERT_EQ(found->size(), 1u) << i.name;
+    EXPECT_EQ(found->at(0).id.symbol, i.id.symbol);
+  }
+  EXPECT_EQ(*store_->instruments().count_instruments("test"),
+            static_cast<int64_t>(hostile_strings().size()));
+}
+
 class TickStoreConformanceTest : public StoreTest {
  protected:
   std::vector<market::TradeTick> read_all(TickQuery q) {
@@ -132,6 +157,30 @@ TEST_P(TickStoreConformanceTest, TradesReadBackExactlyInTimeOrder) {
   // The scale a source reported comes back too.
   EXPECT_EQ(got[2].price.scale, 8);
   EXPECT_EQ(got[2].price.units, 3000001000000);
+}
+
+TEST_P(TickStoreConformanceTest, HostileTextIsStoredAsAValue) {
+  std::vector<market::TradeTick> ticks;
+  int64_t ts = 0;
+  for (const std::string& text : hostile_strings()) {
+    ticks.push_back(make_tick(text, ++ts, "1.5", "2", text, text));
+    ticks.push_back(make_tick("SAFE", ts, "1.5", "2", text));
+  }
+  auto counts = store_->ticks().write_ticks(ticks);
+  ASSERT_TRUE(counts.is_ok()) << counts.status().to_string();
+  EXPECT_EQ(counts->written, static_cast<int64_t>(ticks.size()));
+  EXPECT_EQ(store_->ticks().write_ticks(ticks)->duplicates, static_cast<int64_t>(ticks.size()));
+  for (const std::string& text : hostile_strings()) {
+    TickQuery q;
+    q.id = {text, text};
+    auto got = read_all(q);
+    ASSERT_EQ(got.size(), 1u) << text;
+    EXPECT_EQ(got[0].trade_id, text);
+    EXPECT_EQ(got[0].instrument_id, q.id);
+  }
+  TickQuery safe;
+  safe.id = {"SAFE", "test"};
+  EXPECT_EQ(read_all(safe).size(), hostile_strings().size());
 }
 
 TEST_P(TickStoreConformanceTest, WritingTheSameTradesTwiceStoresThemOnce) {
@@ -279,6 +328,25 @@ class BarStoreConformanceTest : public StoreTest {
     return b;
   }
 };
+
+TEST_P(BarStoreConformanceTest, HostileTextIsStoredAsAValue) {
+  std::vector<market::Bar> bars;
+  for (const std::string& text : hostile_strings()) bars.push_back(bar(text, "1h", 0, "100"));
+  auto counts = store_->bars().write_bars(bars);
+  ASSERT_TRUE(counts.is_ok()) << counts.status().to_string();
+  EXPECT_EQ(counts->written, static_cast<int64_t>(bars.size()));
+  for (const market::Bar& b : bars) {
+    BarQuery q;
+    q.id = b.instrument_id;
+    q.interval = b.interval;
+    auto got = store_->bars().bars(q);
+    ASSERT_TRUE(got.is_ok());
+    ASSERT_EQ(got->size(), 1u) << b.instrument_id.symbol;
+    EXPECT_EQ(got->at(0), b);
+    EXPECT_EQ(store_->bars().bar_intervals(b.instrument_id)->size(), 1u);
+  }
+  EXPECT_EQ(store_->bars().bar_series_changed("test", 0)->size(), bars.size());
+}
 
 TEST_P(BarStoreConformanceTest, BarsReadBackExactly) {
   int64_t day = 86400 * kSecond;

@@ -12,10 +12,27 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "storage/store.hpp"
 
 namespace tc::storage {
+
+// Strings that would break a store building SQL or COPY data from text: each must reach the
+// database as a value and come back unchanged.
+inline const std::vector<std::string>& hostile_strings() {
+  static const std::vector<std::string> all{
+      "'); DROP TABLE tickscrawler_ticks; DROP TABLE tickscrawler.ticks; --",
+      "x' OR '1'='1",
+      "\" OR 1=1 --",
+      "back\\slash \\N \\. end",
+      "tab\there\nnew line\r",
+      "100%_like",
+      "$1 $$ :name ? @p",
+      "Ünïcødé ✓ 🚀",
+  };
+  return all;
+}
 
 struct StoreFactory {
   std::string name;

@@ -1,0 +1,20 @@
+#include "storage/postgres/postgres_store.hpp"
+
+#include "storage/postgres/pg_migrations.hpp"
+
+namespace tc::storage {
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(PgOptions options) {
+  auto conn = PgConnection::connect(options.conninfo());
+  if (!conn)
+    return Status(conn.status().code(), conn.status().message() + " [" + options.display() + "]");
+  auto version = migrate(**conn, postgres_migrations());
+  if (!version) return version.status();
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(options), *version));
+}
+
+Status PostgresStore::ping() {
+  return pool_.run([](PgConnection& c) { return c.exec("SELECT 1"); });
+}
+
+}  // namespace tc::storage
