@@ -31,10 +31,19 @@ function(tc_add_library name)
 endfunction()
 
 # tc_add_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest executable registered with ctest.
+# With SERVERS, its tests use the run's PostgreSQL, Redis and nats-server: they require the
+# test_servers fixture (tests/CMakeLists.txt) and find them through TC_TEST_SERVERS.
 function(tc_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERVERS" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main tc_compile_options)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  if(ARG_SERVERS)
+    target_link_libraries(${name} PRIVATE tc::infra)
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}"
+      FIXTURES_REQUIRED test_servers
+      ENVIRONMENT "TC_TEST_SERVERS=${TC_TEST_SERVERS_FILE}")
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  endif()
 endfunction()

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fails when an #include in src/ points up the layer map (shared by docs/architecture.md):
 #
-#   cli > node > gateway, dashboard > services > serve > cluster > sources > net > storage
+#   cli > node, infra > gateway, dashboard > services > serve > cluster > sources > net > storage
 #       > market > core
 #
-# A module may include itself and any module below it. Modules on one floor (gateway and
-# dashboard) do not include each other. Services see interfaces only: never net/, sources/, a
+# A module may include itself and any module below it. Modules on one floor (node and infra,
+# gateway and dashboard) do not include each other. Services see interfaces only: never net/, sources/, a
 # storage implementation (storage/sqlite/, storage/postgres/, storage/redis/) or a bus implementation.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../src"
@@ -14,7 +14,7 @@ rank() {
   case "$1" in
     core) echo 0 ;; market) echo 1 ;; storage) echo 2 ;; net) echo 3 ;; sources) echo 4 ;;
     cluster) echo 5 ;; serve) echo 6 ;; services) echo 7 ;; gateway | dashboard) echo 8 ;;
-    node) echo 9 ;; cli) echo 10 ;; *) echo "" ;;
+    node | infra) echo 9 ;; cli) echo 10 ;; *) echo "" ;;
   esac
 }
 

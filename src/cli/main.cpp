@@ -24,6 +24,7 @@
 
 #include "cli/backtest_command.hpp"
 #include "cli/control_client.hpp"
+#include "cli/infra_command.hpp"
 #include "cli/status_printer.hpp"
 #include "core/config_source.hpp"
 #include "core/logging.hpp"
@@ -42,6 +43,7 @@ struct StartFlags {
   ConfigSource::Map values;
   std::string env_file = ".env";
   bool detach = false;
+  bool with_infra = false;
 
   void add_to(CLI::App& app) {
     auto flag = [&](const char* name, const char* var, const char* help) {
@@ -68,6 +70,9 @@ struct StartFlags {
     app.add_option("--env-file", env_file, "Settings file read under the environment")
         ->capture_default_str();
     app.add_flag("--detach,-d", detach, "Run in the background; return once it answers");
+    app.add_flag("--with-infra", with_infra,
+                 "Start PostgreSQL, Redis, nats-server and Adminer here first (tradecluster "
+                 "infra start) and run the node on PostgreSQL and Redis; `stop` stops them too");
   }
 };
 
@@ -132,7 +137,26 @@ bool wait_with_progress(const char* what, std::chrono::seconds timeout, Conditio
   return false;
 }
 
-int run_start(const StartFlags& flags) {
+int run_start(StartFlags flags) {
+  if (flags.with_infra) {
+    auto infra = tc::cli::infra_settings(".", flags.env_file);
+    if (!infra) return fail(infra.status(), kExitUsage);
+    if (auto s = tc::cli::start_infra(*infra); !s.is_ok()) return fail(s);
+    // The node reaches them as `infra` configured them, whatever else the environment says.
+    std::string host = infra->host == "0.0.0.0" ? "127.0.0.1" : infra->host;
+    for (auto [name, value] :
+         {std::pair{"TC_STORE", std::string("postgres")}, std::pair{"POSTGRES_HOST", host},
+          std::pair{"POSTGRES_PORT", std::to_string(infra->postgres_port)},
+          std::pair{"POSTGRES_DB", infra->postgres_db},
+          std::pair{"POSTGRES_USER", infra->postgres_user},
+          std::pair{"POSTGRES_PASSWORD", infra->postgres_password},
+          std::pair{"TC_CACHE", std::string("redis")}, std::pair{"REDIS_HOST", host},
+          std::pair{"REDIS_PORT", std::to_string(infra->redis_port)},
+          std::pair{"REDIS_PASSWORD", infra->redis_password},
+          std::pair{"TC_INFRA_DIR", infra->root.string()}}) {
+      flags.values[name] = value;
+    }
+  }
   auto source = ConfigSource::load(flags.values, flags.env_file);
   if (!source) return fail(source.status(), kExitUsage);
   auto settings = tc::node::load_node_settings(*source);
@@ -275,11 +299,16 @@ int run_stop(const ClientFlags& flags) {
     std::cout << "tradecluster is not running at " << client->address() << "\n";
     return 0;
   }
-  // The node's pid, to wait for the process itself when it runs on this machine.
+  // The node's pid, to wait for the process itself when it runs on this machine, and the
+  // infrastructure `start --with-infra` started for it.
   pid_t pid = 0;
+  std::string infra_dir;
   if (auto status = client->get("/api/cluster/status"); status && status->is_object()) {
     if (auto* p = status->as_object().if_contains("pid"); p && p->is_int64()) {
       pid = static_cast<pid_t>(p->as_int64());
+    }
+    if (auto* d = status->as_object().if_contains("infra_dir"); d && d->is_string()) {
+      infra_dir = std::string(d->as_string());
     }
   }
   auto res = client->post("/api/node/stop");
@@ -291,7 +320,13 @@ int run_stop(const ClientFlags& flags) {
   if (!wait_with_progress("draining", std::chrono::seconds(3600), gone)) {
     return fail(tc::deadline_exceeded("the node did not stop within an hour"));
   }
-  std::cout << "tradecluster stopped\n";
+  std::cout << "tradecluster stopped" << std::endl;
+  if (!infra_dir.empty() && is_local(client->address())) {
+    auto infra = tc::cli::infra_settings(infra_dir, "");
+    if (!infra) return fail(infra.status());
+    if (auto s = tc::cli::stop_infra(*infra); !s.is_ok()) return fail(s);
+    std::cout << "infrastructure stopped\n";
+  }
   return 0;
 }
 
@@ -306,7 +341,7 @@ int run_post(const ClientFlags& flags, const char* target, const char* done) {
 
 int not_built(const std::string& verb) {
   std::cerr << "tradecluster " << verb
-            << ": multi-node clusters, the watcher and local infrastructure are not built yet; "
+            << ": multi-node clusters and the watcher are not built yet; "
                "`tradecluster start` runs the whole system in one process\n";
   return kExitUsage;
 }
@@ -353,7 +388,37 @@ int main(int argc, char** argv) {
                        "For annualising (default: 365 per day of bars; 252 for equities)");
   backtest->add_flag("--json", backtest_flags.json, "The whole result as JSON");
 
-  for (const char* verb : {"cluster", "watcher", "add-worker", "infra"}) {
+  tc::cli::InfraFlags infra_flags;
+  auto add_infra_options = [&](CLI::App& sub, bool with_action) {
+    if (with_action) {
+      sub.add_option("action", infra_flags.action,
+                     "start, stop, restart, status, logs, info or cleanup")
+          ->required()
+          ->check(CLI::IsMember({"start", "stop", "restart", "status", "logs", "info", "cleanup"}));
+    }
+    sub.add_option("--dir", infra_flags.dir,
+                   "Where postgres/, redis/, nats/, adminer/ and logs/ live (default .)");
+    sub.add_option("--env-file", infra_flags.env_file, "Settings file (default <dir>/.env)");
+    sub.add_option("--service", infra_flags.services, "postgres, redis, nats or adminer")
+        ->delimiter(',');
+    sub.add_flag("--follow,-f", infra_flags.follow, "logs: keep printing what is appended");
+    sub.add_option("--lines,-n", infra_flags.lines, "logs: lines of each log (default 50)");
+    sub.add_flag("--json", infra_flags.json, "status: print JSON");
+    sub.add_flag("--yes,-y", infra_flags.yes, "cleanup: do not ask");
+  };
+  auto* infra = app.add_subcommand(
+      "infra", "PostgreSQL, Redis, nats-server and Adminer as local processes (infra.py)");
+  add_infra_options(*infra, true);
+  // The seed's spellings: start-infra, stop-infra, …
+  std::map<std::string, CLI::App*> infra_aliases;
+  for (const char* action : {"start", "stop", "restart", "status", "logs", "info", "cleanup"}) {
+    std::string verb = std::string(action) + "-infra";
+    auto* sub = app.add_subcommand(verb, "tradecluster infra " + std::string(action));
+    add_infra_options(*sub, false);
+    infra_aliases[action] = sub;
+  }
+
+  for (const char* verb : {"cluster", "watcher", "add-worker"}) {
     auto* sub = app.add_subcommand(verb, "Not built yet: multi-node operation");
     sub->allow_extras();
   }
@@ -383,7 +448,13 @@ int main(int argc, char** argv) {
     restart_flags.detach = true;
     return run_start(restart_flags);
   }
-  for (const char* verb : {"cluster", "watcher", "add-worker", "infra"}) {
+  if (infra->parsed()) return tc::cli::run_infra(infra_flags);
+  for (const auto& [action, sub] : infra_aliases) {
+    if (!sub->parsed()) continue;
+    infra_flags.action = action;
+    return tc::cli::run_infra(infra_flags);
+  }
+  for (const char* verb : {"cluster", "watcher", "add-worker"}) {
     if (app.got_subcommand(verb)) return not_built(verb);
   }
   return kExitUsage;

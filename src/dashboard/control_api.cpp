@@ -55,12 +55,31 @@ std::string ControlApi::cluster_status() const {
       .field("store", options_.store_backend)
       .field("cache", options_.cache_backend)
       .field("uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9);
-  bool cache_up = !options_.cache_available || options_.cache_available();
-  w.field("status", cache_up ? "ok" : "degraded");
-  if (!cache_up) {
+  if (!options_.infra_dir.empty()) w.field("infra_dir", options_.infra_dir);
+  std::vector<DependencyCheck> dependencies;
+  if (options_.dependencies != nullptr) dependencies = options_.dependencies->checks();
+  std::string state = "ok";
+  for (const DependencyCheck& d : dependencies) {
+    if (!d.ok) state = d.required ? "unhealthy" : (state == "ok" ? "degraded" : state);
+  }
+  w.field("status", state);
+  for (const DependencyCheck& d : dependencies) {
+    if (d.ok || d.required || d.name != "redis") continue;
     w.field("degraded", "the " + options_.cache_backend +
                             " cache is unreachable: results are computed, not read from it");
   }
+  w.key("dependencies").begin_array();
+  for (const DependencyCheck& d : dependencies) {
+    w.begin_object()
+        .field("name", d.name)
+        .field("address", d.address)
+        .field("required", d.required)
+        .field("status", d.ok ? "up" : "down")
+        .field("message", d.message)
+        .field("checked_at", d.checked_at)
+        .end_object();
+  }
+  w.end_array();
   w.key("nodes").begin_array();
   for (const cluster::NodeInfo& n : nodes_.snapshot()) {
     w.begin_object()

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "cluster/node_registry.hpp"
+#include "core/dependency_health.hpp"
 #include "core/json.hpp"
 #include "net/bearer_auth.hpp"
 #include "net/route_table.hpp"
@@ -35,9 +36,12 @@ struct ControlApiOptions {
   std::string gateway_address;  // host:port of the API, for status
   std::string store_backend;
   std::string cache_backend = "memory";
-  // Whether the cache answers; null: always. While it does not, status says "degraded" (the
-  // services keep answering, computing what they would have read) and /health stays 200.
-  std::function<bool()> cache_available;
+  // The servers the node depends on, as last checked; null: none. Status says "degraded" while
+  // an optional one (the Redis cache) is down and "unhealthy" while a required one (the
+  // PostgreSQL store) is.
+  const DependencyHealth* dependencies = nullptr;
+  // The infrastructure `start --with-infra` started for the node; empty: none.
+  std::string infra_dir;
 };
 
 class ControlApi {

@@ -168,6 +168,7 @@ Response Gateway::health() const {
   // each I/O thread keeps the last body it wrote and writes a new one only when they do.
   struct Cache {
     uint64_t owner = 0;                             // Gateway::instance_
+    uint64_t dependencies = 0;                      // the dependencies' version `response` shows
     std::vector<serve::Deployment::Health> health;  // the figures `response` shows
     std::vector<serve::Deployment::Health> now;     // scratch, reused: no allocation per request
     Response response;
@@ -175,8 +176,10 @@ Response Gateway::health() const {
   thread_local Cache cache;
   cache.now.clear();
   for (const auto& d : runtime_.deployments()) cache.now.push_back(d->health());
-  if (cache.owner != instance_ || cache.health != cache.now) {
+  if (cache.owner != instance_ || cache.health != cache.now ||
+      cache.dependencies != dependencies_version()) {
     cache.owner = instance_;
+    cache.dependencies = dependencies_version();
     cache.response = render_health(cache.now);
     cache.health = cache.now;
   }
@@ -185,11 +188,21 @@ Response Gateway::health() const {
 
 Response Gateway::render_health(const std::vector<serve::Deployment::Health>& health) const {
   const auto& deployments = runtime_.deployments();
-  bool healthy = std::all_of(health.begin(), health.end(), [](const auto& h) { return h.ok(); });
+  bool replicas_ok =
+      std::all_of(health.begin(), health.end(), [](const auto& h) { return h.ok(); });
+  std::vector<DependencyCheck> dependencies;
+  if (options_.dependencies != nullptr) dependencies = options_.dependencies->checks();
+  const DependencyCheck* required_down = nullptr;
+  bool degraded = false;
+  for (const DependencyCheck& d : dependencies) {
+    if (!d.ok && d.required && required_down == nullptr) required_down = &d;
+    if (!d.ok && !d.required) degraded = true;
+  }
+  bool healthy = replicas_ok && required_down == nullptr;
   Response r;
   r.body.reserve(128 + 160 * deployments.size());
   JsonWriter w(r.body);
-  w.begin_object().field("status", healthy ? "healthy" : "unhealthy");
+  w.begin_object().field("status", !healthy ? "unhealthy" : degraded ? "degraded" : "healthy");
   w.key("deployments").begin_object();
   for (size_t i = 0; i < deployments.size(); ++i) {
     const serve::Deployment::Health& h = health[i];
@@ -202,11 +215,26 @@ Response Gateway::render_health(const std::vector<serve::Deployment::Health>& he
         .field("pending_replicas", h.pending)
         .end_object();
   }
-  w.end_object().end_object();
+  w.end_object();
+  if (!dependencies.empty()) {
+    w.key("dependencies").begin_object();
+    for (const DependencyCheck& d : dependencies) {
+      w.key(d.name)
+          .begin_object()
+          .field("status", d.ok ? "up" : "down")
+          .field("required", d.required);
+      if (!d.ok) w.field("message", d.message);
+      w.end_object();
+    }
+    w.end_object();
+  }
+  w.end_object();
   if (healthy) return r;
   auto details = parse_json(r.body);
-  return error_response(unavailable("a deployment has no healthy replica"),
-                        details ? *details : json::value());
+  Status why = required_down != nullptr
+                   ? unavailable(required_down->name + " is down: " + required_down->message)
+                   : unavailable("a deployment has no healthy replica");
+  return error_response(why, details ? *details : json::value());
 }
 
 }  // namespace tc::gateway

@@ -14,6 +14,7 @@
 
 #include "cluster/bus.hpp"
 #include "core/clock.hpp"
+#include "core/dependency_health.hpp"
 #include "gateway/metrics.hpp"
 #include "net/bearer_auth.hpp"
 #include "net/route_table.hpp"
@@ -24,6 +25,8 @@ namespace tc::gateway {
 struct GatewayOptions {
   Duration request_timeout = std::chrono::seconds(60);
   std::string api_token;  // empty: no authentication
+  // The servers the node depends on, shown by /health; a required one down makes it 503.
+  const DependencyHealth* dependencies = nullptr;
 };
 
 class Gateway {
@@ -50,6 +53,9 @@ class Gateway {
   void relay(serve::Response& r) const;
   serve::Response health() const;
   serve::Response render_health(const std::vector<serve::Deployment::Health>& health) const;
+  uint64_t dependencies_version() const {
+    return options_.dependencies == nullptr ? 0 : options_.dependencies->version();
+  }
 
   static inline std::atomic<uint64_t> next_instance_{0};
   const uint64_t instance_;  // tells this gateway's cached /health bodies from another's

@@ -8,10 +8,12 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 
 #include "cluster/inproc_bus.hpp"
 #include "cluster/node_registry.hpp"
 #include "core/elastic_pool.hpp"
+#include "core/stoppable_thread.hpp"
 #include "dashboard/control_api.hpp"
 #include "gateway/gateway.hpp"
 #include "market/simulator.hpp"
@@ -30,6 +32,7 @@
 #include "sources/csv_source.hpp"
 #include "sources/replay_source.hpp"
 #include "storage/memory_cache.hpp"
+#include "storage/postgres/postgres_store.hpp"
 #include "storage/redis/redis_cache.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -41,6 +44,8 @@ struct Node::Parts {
   int64_t started_at = 0;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<storage::Cache> cache;
+  DependencyHealth dependencies;
+  std::unique_ptr<StoppableThread> health_checker;
   std::unique_ptr<services::BarSeriesCache> series;
   std::unique_ptr<cluster::InProcBus> bus;
   market::SourceRegistry sources;
@@ -108,6 +113,61 @@ Result<int> lock_data_dir(const std::filesystem::path& dir) {
   return fd;
 }
 
+Result<std::unique_ptr<storage::Store>> open_store(const NodeSettings& s) {
+  if (s.postgres_store) {
+    auto store = storage::PostgresStore::open(*s.postgres_store);
+    if (!store) return store.status();
+    spdlog::info("event=store_opened backend=postgres database={} schema_version={} pool_size={}",
+                 s.postgres_store->display(), (*store)->schema_version(),
+                 s.postgres_store->pool_size);
+    return std::unique_ptr<storage::Store>(std::move(store).value());
+  }
+  auto path = s.data_dir / "tradecluster.db";
+  auto store = storage::SqliteStore::open(path);
+  if (!store) return store.status();
+  spdlog::info("event=store_opened backend=sqlite path={} schema_version={}", path.string(),
+               (*store)->schema_version());
+  return std::unique_ptr<storage::Store>(std::move(store).value());
+}
+
+// PostgreSQL and Redis, when configured, are checked now and then every interval, each change of
+// state logged once. Null when neither is configured.
+std::unique_ptr<StoppableThread> start_health_checks(DependencyHealth& health,
+                                                     storage::Store& store, storage::Cache& cache,
+                                                     const Clock& clock, const NodeSettings& s) {
+  std::vector<std::function<void()>> checks;
+  if (s.postgres_store) {
+    health.add("postgres", s.postgres_store->display(), true);
+    checks.push_back(
+        [&health, &store, &clock] { health.record("postgres", store.ping(), clock.unix_nanos()); });
+  }
+  if (auto* redis = dynamic_cast<storage::RedisCache*>(&cache)) {
+    health.add("redis", s.redis_cache->host + ":" + std::to_string(s.redis_cache->port), false);
+    checks.push_back(
+        [&health, redis, &clock] { health.record("redis", redis->ping(), clock.unix_nanos()); });
+  }
+  if (checks.empty()) return nullptr;
+  auto run_all = [&health, checks] {
+    std::map<std::string, bool> before;
+    for (const DependencyCheck& d : health.checks()) before[d.name] = d.ok;
+    for (const auto& check : checks) check();
+    for (const DependencyCheck& d : health.checks()) {
+      if (d.ok == before[d.name]) continue;
+      if (d.ok) {
+        spdlog::info("event=dependency_up name={} address={}", d.name, d.address);
+      } else {
+        spdlog::warn("event=dependency_down name={} address={} required={} why=\"{}\"", d.name,
+                     d.address, d.required, d.message);
+      }
+    }
+  };
+  run_all();
+  return std::make_unique<StoppableThread>(
+      [run_all, interval = s.health_check_interval](StopSignal& stop) {
+        while (stop.wait_for(interval)) run_all();
+      });
+}
+
 }  // namespace
 
 uint16_t Node::port() const { return parts_->api_server->port(); }
@@ -123,11 +183,9 @@ Status Node::start() {
   if (!lock) return lock.status();
   lock_fd_ = *lock;
 
-  auto store = storage::SqliteStore::open(s.data_dir / "tradecluster.db");
+  auto store = open_store(s);
   if (!store) return store.status();
   p.store = std::move(store).value();
-  spdlog::info("event=store_opened backend=sqlite path={} schema_version={}",
-               (s.data_dir / "tradecluster.db").string(), p.store->schema_version());
   // The node's object store memory: three quarters for bar series, a quarter for cached results.
   p.series = std::make_unique<services::BarSeriesCache>(
       p.store->bars(), p.store->instruments(), static_cast<size_t>(s.object_store_memory / 4 * 3));
@@ -138,6 +196,7 @@ Status Node::start() {
   } else {
     p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory / 4);
   }
+  p.health_checker = start_health_checks(p.dependencies, *p.store, *p.cache, p.clock, s);
   p.bus = std::make_unique<cluster::InProcBus>();
   market::MarketSimulator* simulator = nullptr;
   if (s.simulator_instruments > 0) {
@@ -193,8 +252,8 @@ Status Node::start() {
       services::make_tickscrawler_deployment(*p.services, s.tickscrawler_options), s.tickscrawler));
   if (s.probe) TC_RETURN_IF_ERROR(p.runtime->add(services::make_probe_deployment(), *s.probe));
 
-  auto gateway =
-      gateway::Gateway::create({s.request_timeout, s.api_token}, p.clock, *p.runtime, p.bus.get());
+  auto gateway = gateway::Gateway::create({s.request_timeout, s.api_token, &p.dependencies},
+                                          p.clock, *p.runtime, p.bus.get());
   if (!gateway) return gateway.status();
   p.gateway = std::move(gateway).value();
 
@@ -220,10 +279,9 @@ Status Node::start() {
   control_options.started_at = p.started_at;
   control_options.gateway_address = s.host + ":" + std::to_string(p.api_server->port());
   control_options.store_backend = p.store->backend();
-  if (auto* redis = dynamic_cast<storage::RedisCache*>(p.cache.get())) {
-    control_options.cache_backend = "redis";
-    control_options.cache_available = [redis] { return redis->available(); };
-  }
+  if (s.redis_cache) control_options.cache_backend = "redis";
+  control_options.dependencies = &p.dependencies;
+  control_options.infra_dir = s.infra_dir;
   p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime, p.nodes,
                                                       [this] { request_stop(); });
   net::HttpServerOptions control_server_options;

@@ -100,7 +100,7 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
     int64_t port = 6379;
     TC_ASSIGN_OR_RETURN(port, source.get_int("REDIS_PORT", 6379, 1, 65535));
     redis.port = static_cast<int>(port);
-    TC_ASSIGN_OR_RETURN(redis.password, source.get_string("REDIS_PASSWORD", ""));
+    TC_ASSIGN_OR_RETURN(redis.password, source.get_string("REDIS_PASSWORD", "redispassword"));
     TC_ASSIGN_OR_RETURN(redis.key_prefix, source.get_string("TC_CACHE_NAMESPACE", "tradecluster:"));
     if (cache.rfind("redis://", 0) == 0) {
       // redis://[[user]:password@]host[:port][/...]
@@ -128,6 +128,34 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
     }
     s.redis_cache = redis;
   }
+  std::string store;
+  TC_ASSIGN_OR_RETURN(store, source.get_string("TC_STORE", "sqlite"));
+  if (store != "sqlite") {
+    storage::PgOptions pg;
+    TC_ASSIGN_OR_RETURN(pg.host, source.get_string("POSTGRES_HOST", "127.0.0.1"));
+    int64_t port = 5432, pool = 8;
+    TC_ASSIGN_OR_RETURN(port, source.get_int("POSTGRES_PORT", 5432, 1, 65535));
+    pg.port = static_cast<int>(port);
+    TC_ASSIGN_OR_RETURN(pg.dbname, source.get_string("POSTGRES_DB", "raycluster"));
+    TC_ASSIGN_OR_RETURN(pg.user, source.get_string("POSTGRES_USER", "rayuser"));
+    TC_ASSIGN_OR_RETURN(pg.password, source.get_string("POSTGRES_PASSWORD", "raypassword"));
+    TC_ASSIGN_OR_RETURN(pool, source.get_int("TC_STORE_POOL_SIZE", 8, 1, 1000));
+    pg.pool_size = static_cast<int>(pool);
+    if (store == "postgres" || store == "postgresql") {
+      s.postgres_store = pg;
+    } else if (store.starts_with("postgres://") || store.starts_with("postgresql://")) {
+      auto parsed = storage::parse_postgres_url(store, pg);
+      if (!parsed) return invalid_argument("TC_STORE: " + parsed.status().message());
+      s.postgres_store = *parsed;
+    } else {
+      return invalid_argument("TC_STORE: expected sqlite, postgres or postgresql://…, got '" +
+                              store + "'");
+    }
+  }
+  TC_ASSIGN_OR_RETURN(s.infra_dir, source.get_string("TC_INFRA_DIR", ""));
+  TC_ASSIGN_OR_RETURN(s.health_check_interval,
+                      source.get_seconds("TC_HEALTH_CHECK_INTERVAL", seconds(10),
+                                         std::chrono::milliseconds(100), std::chrono::hours(1)));
   auto postgres = source.find("POSTGRES_PASSWORD");
   auto redis = source.find("REDIS_PASSWORD");
   s.seed_default_passwords =

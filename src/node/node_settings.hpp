@@ -13,6 +13,7 @@
 #include "services/algorunner/algorunner_options.hpp"
 #include "services/screener/screener_options.hpp"
 #include "services/tickscrawler/tickscrawler_options.hpp"
+#include "storage/postgres/pg_pool.hpp"
 #include "storage/redis/redis_cache.hpp"
 
 namespace tc::node {
@@ -55,9 +56,21 @@ struct NodeSettings {
   // POSTGRES_PASSWORD or REDIS_PASSWORD is set to the seed's published default.
   bool seed_default_passwords = false;
   // TC_CACHE: "memory" (the default: in-process) or "redis", "redis://[:password@]host[:port]";
-  // REDIS_HOST (127.0.0.1), REDIS_PORT (6379) and REDIS_PASSWORD fill what the URL leaves out,
+  // REDIS_HOST (127.0.0.1), REDIS_PORT (6379) and REDIS_PASSWORD (redispassword, the seed's; a
+  // server without a password is used without) fill what the URL leaves out,
   // TC_CACHE_NAMESPACE ("tradecluster:") prefixes every key. Set when the cache is Redis.
   std::optional<storage::RedisOptions> redis_cache;
+  // TC_STORE: "sqlite" (the default: <data dir>/tradecluster.db) or "postgres",
+  // "postgresql://[user[:password]@]host[:port][/dbname]"; POSTGRES_HOST (127.0.0.1),
+  // POSTGRES_PORT (5432), POSTGRES_DB (raycluster), POSTGRES_USER (rayuser) and
+  // POSTGRES_PASSWORD (raypassword) fill what the URL leaves out, TC_STORE_POOL_SIZE (8) bounds
+  // its connections. Set when the store is PostgreSQL.
+  std::optional<storage::PgOptions> postgres_store;
+  // TC_INFRA_DIR: the infrastructure `start --with-infra` started for this node (shown in status,
+  // so that `tradecluster stop` stops it too); empty otherwise.
+  std::string infra_dir;
+  // TC_HEALTH_CHECK_INTERVAL: how often PostgreSQL and Redis are checked, when configured.
+  Duration health_check_interval = std::chrono::seconds(10);
 
   serve::DeploymentConfig algorunner, screener, tickscrawler;
   std::optional<serve::DeploymentConfig> probe;

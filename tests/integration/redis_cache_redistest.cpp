@@ -4,6 +4,7 @@
 
 #include "support/node_process.hpp"
 #include "support/redis_server.hpp"
+#include "support/wait.hpp"
 
 namespace tc {
 namespace {
@@ -14,7 +15,8 @@ TEST(RedisCacheNodeTest, TheMarketOverviewIsCachedInRedisAndServedWhileRedisIsDo
   testing::RedisServer redis;
   ASSERT_TRUE(redis.start());
   NodeProcess node(std::map<std::string, std::string>{
-      {"TC_CACHE", "redis://127.0.0.1:" + std::to_string(redis.port())}});
+      {"TC_CACHE", "redis://127.0.0.1:" + std::to_string(redis.port())},
+      {"TC_HEALTH_CHECK_INTERVAL", "0.2"}});
   ASSERT_TRUE(node.start()) << node.output();
   auto first = node.request("GET", "/api/screener/market-overview");
   ASSERT_EQ(first->status, 200) << first->body;
@@ -27,7 +29,14 @@ TEST(RedisCacheNodeTest, TheMarketOverviewIsCachedInRedisAndServedWhileRedisIsDo
   auto without = node.request("GET", "/api/screener/market-overview");
   ASSERT_EQ(without->status, 200) << without->body;  // a miss, computed again
   EXPECT_EQ(without->header("X-Cache"), "miss");
-  EXPECT_EQ(node.request("GET", "/health")->status, 200);
+  auto screen = node.request("POST", "/api/screener/screen", R"({"filters":["rsi_oversold"]})");
+  EXPECT_EQ(screen->status, 200) << screen->body;
+  // The next check sees it down: degraded, and /health stays 200.
+  ASSERT_TRUE(testing::wait_until([&] {
+    auto health = node.request("GET", "/health");
+    return health->status == 200 &&
+           health->body.find("\"status\":\"degraded\"") != std::string::npos;
+  })) << node.request("GET", "/health")->body;
   net::HttpCall status;
   status.port = node.dashboard_port();
   status.target = "/api/cluster/status";
@@ -35,6 +44,13 @@ TEST(RedisCacheNodeTest, TheMarketOverviewIsCachedInRedisAndServedWhileRedisIsDo
   ASSERT_TRUE(degraded.is_ok());
   EXPECT_NE(degraded->body.find("\"status\":\"degraded\""), std::string::npos) << degraded->body;
   EXPECT_NE(degraded->body.find("\"cache\":\"redis\""), std::string::npos) << degraded->body;
+
+  testing::RedisServer again(redis.port());
+  ASSERT_TRUE(again.start());
+  EXPECT_TRUE(testing::wait_until([&] {
+    auto health = node.request("GET", "/health");
+    return health->body.find("\"status\":\"healthy\"") != std::string::npos;
+  })) << node.request("GET", "/health")->body;
 }
 
 TEST(RedisCacheNodeTest, ABadCacheSettingStopsTheStartNamingIt) {

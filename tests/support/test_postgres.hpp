@@ -1,42 +1,32 @@
 // The PostgreSQL server of a test run: the one the `test_servers` ctest fixture started, named by
-// TC_TEST_POSTGRES (a postgresql:// URL of a superuser). Each suite gets databases of its own,
-// copied from a migrated template, so tests run side by side and start from the same state.
+// TC_TEST_POSTGRES (a postgresql:// URL of a user who may create databases). Each suite gets
+// databases of its own, copied from a migrated template, so tests run side by side and start
+// from the same state.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "storage/postgres/postgres_store.hpp"
+#include "support/test_servers.hpp"
 
 namespace tc::testing {
 
-// The server's superuser options (database "postgres"); fails the test when the fixture did not
-// run: in CI these tests never skip.
+// The server's options, as the fixture's user on its database.
 inline storage::PgOptions test_postgres() {
-  const char* url = std::getenv("TC_TEST_POSTGRES");
-  if (url == nullptr || *url == '\0') {
-    ADD_FAILURE() << "TC_TEST_POSTGRES is not set: run this test through ctest, whose "
-                     "test_servers fixture starts PostgreSQL";
-    return {};
-  }
-  storage::PgOptions base;
-  base.dbname = "postgres";
-  base.user = "postgres";
-  auto options = storage::parse_postgres_url(url, base);
+  auto options = storage::parse_postgres_url(test_server("TC_TEST_POSTGRES"), {});
   EXPECT_TRUE(options.is_ok()) << options.status().to_string();
-  return options.is_ok() ? *options : base;
+  return options.is_ok() ? *options : storage::PgOptions{};
 }
 
-// Runs `sql` as the superuser on database `dbname`.
-inline void postgres_admin(const std::string& sql, const std::string& dbname = "postgres") {
+// Runs `sql` on the fixture's database.
+inline void postgres_admin(const std::string& sql) {
   auto options = test_postgres();
-  options.dbname = dbname;
   auto conn = storage::PgConnection::connect(options.conninfo());
   ASSERT_TRUE(conn.is_ok()) << conn.status().to_string();
   Status s = (*conn)->exec(sql);

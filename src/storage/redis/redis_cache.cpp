@@ -43,7 +43,10 @@ redisContext* RedisCache::connection() {
   redisSetTimeout(c, to_timeval(options_.command_timeout));
   if (!options_.password.empty()) {
     auto* r = static_cast<redisReply*>(redisCommand(c, "AUTH %s", options_.password.c_str()));
-    bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+    // A server without a password refuses AUTH and serves anyone: use it as it is.
+    bool ok = r != nullptr && (r->type != REDIS_REPLY_ERROR ||
+                               std::string_view(r->str, r->len).find("without any password") !=
+                                   std::string_view::npos);
     if (r != nullptr) freeReplyObject(r);
     if (!ok) {
       spdlog::warn("event=redis_auth_failed host={}:{}", options_.host, options_.port);
@@ -102,6 +105,19 @@ void RedisCache::erase(const std::string& key) {
   const size_t lengths[] = {3, k.size()};
   std::lock_guard lock(mu_);
   command(2, argv, lengths);
+}
+
+Status RedisCache::ping() {
+  const char* argv[] = {"PING"};
+  const size_t lengths[] = {4};
+  std::lock_guard lock(mu_);
+  auto reply = command(1, argv, lengths);
+  std::string where = "Redis at " + options_.host + ":" + std::to_string(options_.port);
+  if (!reply) return unavailable(where + " does not answer");
+  if (reply->reply->type == REDIS_REPLY_ERROR) {
+    return unavailable(where + " answered " + std::string(reply->reply->str, reply->reply->len));
+  }
+  return Status::ok();
 }
 
 bool RedisCache::available() {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/status.hpp"
 #include "storage/cache.hpp"
 
 struct redisContext;
@@ -42,6 +43,8 @@ class RedisCache final : public Cache {
 
   // True when the last command reached Redis (trying to reconnect first when it is due).
   bool available();
+  // Sends PING (reconnecting when due): the node's health check, as the seed's redis-cli ping.
+  Status ping();
 
  private:
   struct Reply;
