@@ -40,10 +40,18 @@ function(tc_add_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   if(ARG_SERVERS)
     target_link_libraries(${name} PRIVATE tc::infra)
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}"
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES
       FIXTURES_REQUIRED test_servers
       ENVIRONMENT "TC_TEST_SERVERS=${TC_TEST_SERVERS_FILE}")
   else()
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  endif()
+  # Labels are set once the tests are discovered (ctest reads this after the discovered list):
+  # passed through gtest_discover_tests, a list of several would be split apart.
+  if(ARG_LABELS)
+    set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+    file(WRITE ${labels_file}
+      "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${ARG_LABELS}\")\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
   endif()
 endfunction()

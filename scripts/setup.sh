@@ -21,7 +21,9 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev ca-certificates
-  libhiredis-dev redis-server
+  libhiredis-dev libpq-dev
+  # The local infrastructure (tradecluster infra) and the tests' servers.
+  postgresql-15 redis-server nats-server acl php-cli php-pgsql adminer
   googletest libgtest-dev
   clang-format clang libclang-rt-14-dev
 )
@@ -111,6 +113,7 @@ rm -rf "$fuzz_dir"
 stage "address and undefined-behaviour sanitizer build"
 build build-asan -DTC_WERROR=ON -DTC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 stage "sanitizer tests"
+# Fault tests (servers restarted under load) run in the release pass only.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE fault
 stage ""

@@ -9,9 +9,12 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/config_source.hpp"
 #include "infra/infra.hpp"
+#include "support/raw_http.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tc::testing {
 
@@ -43,5 +46,51 @@ inline infra::InfraSettings test_infra() {
   EXPECT_TRUE(settings.is_ok()) << settings.status().to_string();
   return settings.is_ok() ? *settings : infra::InfraSettings{};
 }
+
+// Servers of a test's own, for a fault test that stops and restarts them: started by the same
+// code as `tradecluster infra start`, in a temporary directory on free ports; stopped when
+// destroyed.
+class OwnServers {
+ public:
+  explicit OwnServers(std::vector<std::string> names) : names_(std::move(names)) {
+    std::ofstream(dir_.path() / ".env")
+        << "POSTGRES_PORT=" << free_port() << "\nREDIS_PORT=" << free_port()
+        << "\nNATS_PORT=" << free_port() << "\nPGADMIN_PORT=" << free_port()
+        << "\nPOSTGRES_PASSWORD=own-pg-password\nREDIS_PASSWORD=own-redis-password\n";
+    auto source = ConfigSource::load({}, dir_.path() / ".env");
+    auto settings =
+        infra::load_infra_settings(source.is_ok() ? *source : ConfigSource(), dir_.path());
+    EXPECT_TRUE(settings.is_ok()) << settings.status().to_string();
+    if (settings.is_ok()) settings_ = *settings;
+    services_ = infra::make_services(settings_);
+  }
+  ~OwnServers() {
+    for (const auto& n : names_) (void)stop(n);
+  }
+
+  Status start(const std::string& name) { return service(name).start(quiet); }
+  Status stop(const std::string& name) { return service(name).stop(quiet); }
+  // Starts every named server.
+  Status start() {
+    for (const auto& n : names_) TC_RETURN_IF_ERROR(start(n));
+    return Status::ok();
+  }
+  const infra::InfraSettings& settings() const { return settings_; }
+
+ private:
+  static void quiet(const std::string&) {}
+  infra::Service& service(const std::string& name) {
+    for (auto& s : services_) {
+      if (s->name() == name) return *s;
+    }
+    ADD_FAILURE() << "no service " << name;
+    return *services_.front();
+  }
+
+  TempDir dir_;
+  std::vector<std::string> names_;
+  infra::InfraSettings settings_;
+  std::vector<std::unique_ptr<infra::Service>> services_;
+};
 
 }  // namespace tc::testing

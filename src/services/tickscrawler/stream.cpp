@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include "core/json_writer.hpp"
@@ -21,6 +22,9 @@ constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 constexpr auto kLinger = std::chrono::milliseconds(5);
 // Ids remembered per symbol to publish each trade once, however often a source re-sends it.
 constexpr size_t kRecentIds = 50000;
+// Pauses between tries of a batch while the store is unavailable.
+constexpr Duration kFirstRetryPause = std::chrono::milliseconds(100);
+constexpr Duration kMaxRetryPause = std::chrono::seconds(5);
 
 // Where the feed's thread hands trades to the stream's.
 class Inbox {
@@ -72,7 +76,7 @@ class Stream {
     while (!ctx.should_stop()) {
       std::vector<market::TradeTick> batch = inbox->take(kFlushEvery);
       if (ctx.should_stop()) break;  // nothing is stored after a stop
-      TC_RETURN_IF_ERROR(take_in(batch));
+      TC_RETURN_IF_ERROR(take_in(batch, ctx));
       ctx.report(summary());
     }
     sub->reset();
@@ -90,7 +94,7 @@ class Stream {
       Status fetched = source_.fetch_trades(symbol, {from, std::numeric_limits<int64_t>::max()},
                                             [&](std::span<const market::TradeTick> page) {
                                               if (ctx.should_stop()) return false;
-                                              failure = take_in(page);
+                                              failure = take_in(page, ctx);
                                               return failure.is_ok();
                                             });
       TC_RETURN_IF_ERROR(failure);
@@ -100,14 +104,38 @@ class Stream {
     return Status::ok();
   }
 
-  Status take_in(std::span<const market::TradeTick> batch) {
+  // Stores `ticks`, riding out an outage of the store (a restarting PostgreSQL): the batch is
+  // kept and tried again after a pause growing to kMaxRetryPause until it is stored or the stream
+  // is stopped, while new trades wait in the inbox — none is lost, none is stored twice.
+  Result<storage::WriteCounts> store(std::span<const market::TradeTick> ticks,
+                                     serve::JobContext& ctx) {
+    Duration pause = kFirstRetryPause;
+    while (true) {
+      auto written = out_.store.ticks().write_ticks(ticks);
+      if (written || written.status().code() != StatusCode::kUnavailable) {
+        if (written && !store_outage_.empty()) store_outage_.clear();
+        return written;
+      }
+      store_outage_ = written.status().message();
+      ++store_retries_;
+      ctx.report(summary());
+      for (auto until = std::chrono::steady_clock::now() + pause;
+           std::chrono::steady_clock::now() < until;) {
+        if (ctx.should_stop()) return written.status();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      pause = std::min<Duration>(pause * 2, kMaxRetryPause);
+    }
+  }
+
+  Status take_in(std::span<const market::TradeTick> batch, serve::JobContext& ctx) {
     if (batch.empty()) return Status::ok();
     std::vector<market::TradeTick> valid;
     valid.reserve(batch.size());
     for (const market::TradeTick& t : batch) {
       if (validator_.check(t).is_ok()) valid.push_back(t);
     }
-    auto written = out_.store.ticks().write_ticks(valid);
+    auto written = store(valid, ctx);
     if (!written) return written.status();
     writes_ += *written;
     // Per symbol, the newest trade of the batch and its event, for the cache.
@@ -148,6 +176,8 @@ class Stream {
                         {"rejected_by_reason", std::move(reasons)},
                         {"published", published_},
                         {"gaps_filled", gaps_filled_},
+                        {"store_retries", store_retries_},
+                        {"store_unavailable", store_outage_},
                         {"last_trade", std::move(last)}};
   }
 
@@ -159,6 +189,8 @@ class Stream {
   storage::WriteCounts writes_;
   int64_t published_ = 0;
   int64_t gaps_filled_ = 0;
+  int64_t store_retries_ = 0;  // writes tried again while the store was unavailable
+  std::string store_outage_;   // why the store is unavailable now; empty while it answers
   std::map<std::string, std::unordered_set<std::string>> recent_;
   std::map<std::string, int64_t> last_trade_;
   std::map<std::string, std::string> subjects_;

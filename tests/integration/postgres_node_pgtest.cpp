@@ -1,0 +1,81 @@
+// The node on PostgreSQL (TC_STORE=postgresql://…): the same API as on the embedded store, its
+// data in the run's PostgreSQL, kept across restarts.
+#include <gtest/gtest.h>
+
+#include "support/node_process.hpp"
+#include "support/test_postgres.hpp"
+
+namespace tc {
+namespace {
+
+using testing::NodeProcess;
+
+json::object body_of(const Result<net::HttpResult>& r) {
+  EXPECT_TRUE(r.is_ok());
+  auto parsed = parse_json(r->body);
+  EXPECT_TRUE(parsed.is_ok() && parsed->is_object()) << r->body;
+  return parsed.is_ok() && parsed->is_object() ? parsed->as_object() : json::object{};
+}
+
+TEST(PostgresNodeTest, ServesFromPostgresAndKeepsItsDataAcrossRestarts) {
+  auto options = testing::test_postgres();
+  options.dbname = testing::fresh_postgres_database();
+  std::string url = "postgresql://" + options.user + ":" + options.password + "@" + options.host +
+                    ":" + std::to_string(options.port) + "/" + options.dbname;
+  NodeProcess node(std::map<std::string, std::string>{{"TC_STORE", url}});
+  ASSERT_TRUE(node.start()) << node.output();
+  EXPECT_NE(node.output().find("backend=postgres"), std::string::npos) << node.output();
+  EXPECT_EQ(node.output().find(options.password), std::string::npos) << "the password is logged";
+
+  auto health = body_of(node.request("GET", "/health"));
+  EXPECT_EQ(health.at("dependencies").as_object().at("postgres").as_object().at("status"), "up");
+  auto screen = node.request("POST", "/api/screener/screen",
+                             R"({"expression":"close > 0","fields":{"last":"close"},"limit":5})");
+  ASSERT_EQ(screen->status, 200) << screen->body;
+  json::object screened = body_of(screen);
+  EXPECT_EQ(screened.at("universe_size").as_int64(), 13);
+  EXPECT_EQ(screened.at("count").as_int64(), 13);  // every instrument matches; five are shown
+  EXPECT_EQ(screened.at("matches").as_array().size(), 5u);
+  auto filter = node.request("POST", "/api/screener/custom-filter",
+                             R"({"name":"pg_cheap","expression":"close < 1000000"})");
+  ASSERT_EQ(filter->status, 201) << filter->body;
+  json::object listed = body_of(node.request("GET", "/api/tickscrawler/instruments?limit=1"));
+  std::string symbol(listed.at("instruments").as_array()[0].at("symbol").as_string());
+  auto run = node.request("POST", "/api/algorunner/run",
+                          R"({"algorithm": "sma_crossover", "symbols": [")" + symbol +
+                              R"("], "parameters": {"fast_period": 3, "slow_period": 8},
+                                  "wait": true})");
+  ASSERT_EQ(run->status, 200) << run->body;
+  json::object job = body_of(run);
+  EXPECT_EQ(job.at("state").as_string(), "succeeded");
+  std::string run_id(job.at("id").as_string());
+
+  node.signal(SIGTERM);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  ASSERT_TRUE(node.start()) << node.output();
+  auto filters = node.request("GET", "/api/screener/filters");
+  EXPECT_NE(filters->body.find("pg_cheap"), std::string::npos) << filters->body;
+  auto again = node.request("GET", "/api/algorunner/runs/" + run_id);
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(body_of(again).at("state").as_string(), "succeeded");
+  net::HttpCall status;
+  status.port = node.dashboard_port();
+  status.target = "/api/cluster/status";
+  auto st = net::http_request(status);
+  ASSERT_TRUE(st.is_ok());
+  EXPECT_NE(st->body.find("\"store\":\"postgres\""), std::string::npos) << st->body;
+}
+
+TEST(PostgresNodeTest, AnUnreachableStoreStopsTheStartNamingIt) {
+  NodeProcess node(std::map<std::string, std::string>{
+      {"TC_STORE",
+       "postgresql://nobody:secret@127.0.0.1:" + std::to_string(testing::free_port()) + "/none"}});
+  node.start(false);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  EXPECT_NE(node.exit_code(), 0);
+  EXPECT_NE(node.output().find("PostgreSQL is unreachable"), std::string::npos) << node.output();
+  EXPECT_EQ(node.output().find("secret"), std::string::npos) << "the password is logged";
+}
+
+}  // namespace
+}  // namespace tc
