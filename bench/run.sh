@@ -22,8 +22,13 @@
 #             plain loop computing the same signals and fills (bench/algorunner_bench.cpp); and one
 #             run through the API over 200,000 bars read from a CSV file.
 #
+#   postgres  trades/s written through the PostgreSQL store (COPY, a commit per batch) beside
+#             `psql \copy` of the same rows into the same table in one transaction, on a
+#             PostgreSQL started by the infra code; and the store's rate when half the rows are
+#             stored already (bench/postgres_bench.cpp).
+#
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
-#                     [http|market|screener|algorunner|all]
+#                     [http|market|screener|algorunner|postgres|all]
 #
 # Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
 # so that both see the same conditions.
@@ -48,7 +53,12 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build --target tradecluster market_bench stream_bench screener_bench \
-  algorunner_bench > /dev/null
+  algorunner_bench postgres_bench > /dev/null
+
+if [ "$only" = postgres ] || [ "$only" = all ]; then
+  ./build/bench/postgres_bench 1000000 "$rounds"
+  [ "$only" = postgres ] && exit 0
+fi
 
 if [ "$only" = screener ] || [ "$only" = all ]; then
   ./build/bench/screener_bench 5000 500 "$rounds"

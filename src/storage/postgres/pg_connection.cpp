@@ -15,10 +15,16 @@ std::string to_text(int64_t value) {
   return std::string(buf, end);
 }
 
-// libpq's messages end with a newline; a Status message does not.
+// libpq's messages span lines ("…failed: Connection refused\n\tIs the server running…"); a
+// Status message is one line.
 std::string trimmed(const char* message) {
-  std::string m = message == nullptr ? "" : message;
-  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  std::string m;
+  for (const char* c = message == nullptr ? "" : message; *c != '\0'; ++c) {
+    bool space = *c == '\n' || *c == '\t';
+    if (space && (m.empty() || m.back() == ' ')) continue;
+    m += space ? ' ' : *c;
+  }
+  while (!m.empty() && m.back() == ' ') m.pop_back();
   return m;
 }
 
