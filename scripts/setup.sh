@@ -113,7 +113,8 @@ rm -rf "$fuzz_dir"
 stage "address and undefined-behaviour sanitizer build"
 build build-asan -DTC_WERROR=ON -DTC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 stage "sanitizer tests"
-# Fault tests (servers restarted under load) run in the release pass only.
+# Fault tests (servers restarted under load) and infra tests (servers of their own) run in the
+# release pass only.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE fault
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE "fault|infra"
 stage ""

@@ -284,7 +284,7 @@ class Postgres final : public Service {
   }
 
   // The seed's user and database (made or brought up to date with .env), pg_stat_statements in
-  // it, and at the first start the scripts of ./postgres/init in name order.
+  // it, and at the first start the scripts of ./postgres/init in name order, run as that user.
   Status bootstrap(const Say& say) {
     auto bin = binaries();
     if (!bin) return bin.status();
@@ -329,10 +329,16 @@ class Postgres final : public Service {
       if (e.path().extension() == ".sql") scripts.push_back(e.path());
     }
     std::sort(scripts.begin(), scripts.end());
+    // As the seed's user, so that what they create is its own (role is set at connection).
+    RunOptions as_user = as_postgres();
+    std::string role;
+    for (char c : s_.postgres_user)
+      role += (c == ' ' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+    as_user.env = {{"PGOPTIONS", "-c role=" + role}};
     for (const fs::path& sql : scripts) {
       say("postgres: running " + sql.filename().string() + " (first start)");
       TC_RETURN_IF_ERROR(run_checked("postgres/init/" + sql.filename().string(),
-                                     psql(s_.postgres_db, {"-f", sql.string()}), as_postgres()));
+                                     psql(s_.postgres_db, {"-f", sql.string()}), as_user));
     }
     return write_file(done, "init scripts of ./postgres/init ran at the first start\n");
   }

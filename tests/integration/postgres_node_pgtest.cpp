@@ -2,6 +2,8 @@
 // data in the run's PostgreSQL, kept across restarts.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "support/node_process.hpp"
 #include "support/test_postgres.hpp"
 
@@ -64,6 +66,53 @@ TEST(PostgresNodeTest, ServesFromPostgresAndKeepsItsDataAcrossRestarts) {
   auto st = net::http_request(status);
   ASSERT_TRUE(st.is_ok());
   EXPECT_NE(st->body.find("\"store\":\"postgres\""), std::string::npos) << st->body;
+}
+
+std::string url_encoded(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+TEST(PostgresNodeTest, HostileParametersReachPostgresOnlyAsValues) {
+  auto options = testing::test_postgres();
+  options.dbname = testing::fresh_postgres_database();
+  std::string url = "postgresql://" + options.user + ":" + options.password + "@" + options.host +
+                    ":" + std::to_string(options.port) + "/" + options.dbname;
+  NodeProcess node(std::map<std::string, std::string>{{"TC_STORE", url}});
+  ASSERT_TRUE(node.start()) << node.output();
+  const std::string hostile = "x'); DROP TABLE tickscrawler.instruments; --";
+  auto search = node.request("GET", "/api/tickscrawler/instruments?search=" + url_encoded(hostile));
+  ASSERT_EQ(search->status, 200) << search->body;
+  EXPECT_TRUE(body_of(search).at("instruments").as_array().empty());
+  auto sector = node.request("GET", "/api/tickscrawler/instruments?sector=" + url_encoded(hostile));
+  EXPECT_EQ(sector->status, 200) << sector->body;
+  auto history = node.request("GET", "/api/tickscrawler/historical?symbol=" + url_encoded(hostile));
+  EXPECT_EQ(history->status, 400) << history->body;  // refused before it reaches the store
+  auto run = node.request("GET", "/api/algorunner/runs/" + url_encoded(hostile));
+  EXPECT_TRUE(run->status == 400 || run->status == 404) << run->body;
+  auto filter =
+      node.request("POST", "/api/screener/custom-filter",
+                   R"({"name":"hostile_description","expression":"close > 1","description":")" +
+                       std::string("x'); DROP TABLE screener.filters; --") + R"("})");
+  ASSERT_EQ(filter->status, 201) << filter->body;
+  auto filters = node.request("GET", "/api/screener/filters");
+  ASSERT_EQ(filters->status, 200);
+  EXPECT_NE(filters->body.find("x'); DROP TABLE screener.filters; --"), std::string::npos);
+  // Every table is still there and answers.
+  auto all = node.request("GET", "/api/tickscrawler/instruments?limit=100");
+  EXPECT_EQ(body_of(all).at("instruments").as_array().size(), 13u);
+  auto screen = node.request("POST", "/api/screener/screen", R"({"filters":["rsi_oversold"]})");
+  EXPECT_EQ(screen->status, 200) << screen->body;
 }
 
 TEST(PostgresNodeTest, AnUnreachableStoreStopsTheStartNamingIt) {
