@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "storage/postgres/pg_pool.hpp"
 #include "storage/store.hpp"
@@ -101,6 +102,7 @@ class PostgresStore final : public Store {
   BarStore& bars() override { return bars_; }
   int schema_version() override { return schema_version_; }
   const char* backend() const override { return "postgres"; }
+  // SELECT 1 on a connection of its own, outside the pool: a busy pool is not a down server.
   Status ping() override;
 
   const PgOptions& options() const { return pool_.options(); }
@@ -110,6 +112,8 @@ class PostgresStore final : public Store {
       : pool_(std::move(options)), schema_version_(version) {}
 
   PgPool pool_;
+  std::mutex ping_mu_;
+  std::unique_ptr<PgConnection> ping_conn_;  // guarded by ping_mu_
   PgJobStore jobs_{pool_};
   PgCatalogStore catalog_{pool_};
   PgInstrumentStore instruments_{pool_};
