@@ -29,8 +29,17 @@ std::string format_cluster_status(const json::value& s) {
   auto add = [&]<typename... A>(fmt::format_string<A...> f, A&&... args) {
     out += fmt::format(f, std::forward<A>(args)...);
   };
-  add("tradecluster: node {} up {:.0f}s, API on {}, store {}\n", text(field(s, "node")),
-      number(field(s, "uptime_s")), text(field(s, "gateway")), text(field(s, "store")));
+  add("tradecluster: node {} up {:.0f}s, API on {}, store {}, cache {}, status {}\n",
+      text(field(s, "node")), number(field(s, "uptime_s")), text(field(s, "gateway")),
+      text(field(s, "store")), text(field(s, "cache")), text(field(s, "status")));
+  if (field(s, "dependencies").is_array() && !field(s, "dependencies").as_array().empty()) {
+    add("\nDEPENDENCIES\n");
+    for (const auto& d : field(s, "dependencies").as_array()) {
+      std::string why = text(field(d, "message"));
+      add("  {:<10} {:<5} {}{}\n", text(field(d, "name")), text(field(d, "status")),
+          text(field(d, "address")), why.empty() || why == "-" ? "" : "  (" + why + ")");
+    }
+  }
   add("\nNODES\n  {:<12} {:<6} {:>16} {:>22}\n", "ID", "STATE", "CPU FREE/TOTAL",
       "MEMORY FREE/TOTAL (GB)");
   if (field(s, "nodes").is_array()) {

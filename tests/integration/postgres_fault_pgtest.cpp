@@ -99,13 +99,17 @@ TEST(PostgresFaultTest, AStreamRidesOutARestartAndHealthSaysWhileItIsDown) {
   testing::NodeProcess node(std::map<std::string, std::string>{
       {"TC_STORE", s.postgres_url()}, {"TC_HEALTH_CHECK_INTERVAL", "0.2"}});
   ASSERT_TRUE(node.start()) << node.output();
+  // Every crypto instrument of the small universe, so that live trades come often.
   auto listed = parse_json(
-      node.request("GET", "/api/tickscrawler/instruments?limit=1&asset_class=crypto")->body);
+      node.request("GET", "/api/tickscrawler/instruments?limit=20&asset_class=crypto")->body);
   ASSERT_TRUE(listed.is_ok());
-  std::string symbol(
-      listed->as_object().at("instruments").as_array()[0].as_object().at("symbol").as_string());
+  std::string symbols;
+  for (const auto& i : listed->as_object().at("instruments").as_array()) {
+    symbols += std::string(symbols.empty() ? "\"" : ",\"") +
+               std::string(i.as_object().at("symbol").as_string()) + "\"";
+  }
   auto started = node.request("POST", "/api/tickscrawler/stream",
-                              R"({"source":"simulator","symbols":[")" + symbol + R"("]})");
+                              R"({"source":"simulator","symbols":[)" + symbols + "]}");
   ASSERT_EQ(started->status, 202) << started->body;
   std::string id = std::string(parse_json(started->body)->as_object().at("id").as_string());
   auto stream = [&] { return node.request("GET", "/api/tickscrawler/streams/" + id)->body; };
@@ -117,7 +121,7 @@ TEST(PostgresFaultTest, AStreamRidesOutARestartAndHealthSaysWhileItIsDown) {
     auto* n = result->as_object().if_contains("ticks_stored");
     return n != nullptr && n->is_int64() ? n->as_int64() : 0;
   };
-  ASSERT_TRUE(testing::wait_until([&] { return stored() > 0; })) << node.output();
+  ASSERT_TRUE(testing::wait_until([&] { return stored() > 0; }, 60s)) << node.output();
 
   ASSERT_TRUE(servers.stop("postgres").is_ok());
   EXPECT_TRUE(testing::wait_until([&] { return node.request("GET", "/health")->status == 503; }))
@@ -125,7 +129,7 @@ TEST(PostgresFaultTest, AStreamRidesOutARestartAndHealthSaysWhileItIsDown) {
   ASSERT_TRUE(servers.start("postgres").is_ok());
   EXPECT_TRUE(testing::wait_until([&] { return node.request("GET", "/health")->status == 200; }));
   int64_t after_restart = stored();
-  EXPECT_TRUE(testing::wait_until([&] { return stored() > after_restart; }, 30s))
+  EXPECT_TRUE(testing::wait_until([&] { return stored() > after_restart; }, 60s))
       << "the stream stopped storing: " << stream();
   EXPECT_NE(stream().find("\"state\":\"running\""), std::string::npos) << stream();
 }

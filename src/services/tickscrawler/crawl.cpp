@@ -10,6 +10,7 @@
 #include "market/tick_validator.hpp"
 #include "services/common/handler_support.hpp"
 #include "services/tickscrawler/source_lookup.hpp"
+#include "services/tickscrawler/store_retry.hpp"
 
 namespace tc::services {
 namespace {
@@ -205,27 +206,29 @@ class Crawl {
                       Report& report) {
     std::vector<market::TradeTick> valid;
     int64_t rejected_before = validator_.rejected();
-    Status fetched = source_.fetch_trades(counts.symbol, request_.span, options_,
-                                          [&](std::span<const market::TradeTick> page) {
-                                            // Checked before the write: once stopping, nothing more
-                                            // is stored.
-                                            if (ctx.should_stop()) return false;
-                                            valid.clear();
-                                            for (const market::TradeTick& t : page) {
-                                              if (validator_.check(t).is_ok()) {
-                                                valid.push_back(t);
-                                                scales.note(t.price, t.size);
-                                              }
-                                            }
-                                            auto written = store_.ticks().write_ticks(valid);
-                                            if (!written) {
-                                              failure_ = written.status();
-                                              return false;
-                                            }
-                                            counts.writes += *written;
-                                            if (!page.empty()) report(page.back().ts_event);
-                                            return true;
-                                          });
+    Status fetched = source_.fetch_trades(
+        counts.symbol, request_.span, options_, [&](std::span<const market::TradeTick> page) {
+          // Checked before the write: once stopping, nothing more
+          // is stored.
+          if (ctx.should_stop()) return false;
+          valid.clear();
+          for (const market::TradeTick& t : page) {
+            if (validator_.check(t).is_ok()) {
+              valid.push_back(t);
+              scales.note(t.price, t.size);
+            }
+          }
+          auto written = write_riding_out_outages(
+              ctx, [&] { return store_.ticks().write_ticks(valid); },
+              [&](const Status&) { ++store_retries_; });
+          if (!written) {
+            failure_ = written.status();
+            return false;
+          }
+          counts.writes += *written;
+          if (!page.empty()) report(page.back().ts_event);
+          return true;
+        });
     counts.rejected = validator_.rejected() - rejected_before;
     return fetched;
   }
@@ -250,7 +253,9 @@ class Crawl {
               ++bar_rejections_[ok.is_ok() ? "bar of another symbol" : ok.message()];
             }
           }
-          auto written = store_.bars().write_bars(valid);
+          auto written = write_riding_out_outages(
+              ctx, [&] { return store_.bars().write_bars(valid); },
+              [&](const Status&) { ++store_retries_; });
           if (!written) {
             failure_ = written.status();
             return false;
@@ -299,6 +304,7 @@ class Crawl {
         {"duplicates_skipped", total.duplicates},
         {"rows_rejected", rejected},
         {"rejected_by_reason", std::move(reasons)},
+        {"store_retries", store_retries_},
         {"symbols", std::move(symbols)},
     };
   }
@@ -311,6 +317,7 @@ class Crawl {
   market::TickValidator validator_;
   std::vector<SymbolCounts> per_symbol_;
   std::map<std::string, int64_t> bar_rejections_;
+  int64_t store_retries_ = 0;  // writes tried again while the store was unavailable
   Status failure_;
 };
 

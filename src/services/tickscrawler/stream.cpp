@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <unordered_set>
 
 #include "core/json_writer.hpp"
@@ -12,6 +11,7 @@
 #include "market/tick_validator.hpp"
 #include "services/common/handler_support.hpp"
 #include "services/tickscrawler/source_lookup.hpp"
+#include "services/tickscrawler/store_retry.hpp"
 
 namespace tc::services {
 namespace {
@@ -22,9 +22,6 @@ constexpr auto kFlushEvery = std::chrono::milliseconds(200);
 constexpr auto kLinger = std::chrono::milliseconds(5);
 // Ids remembered per symbol to publish each trade once, however often a source re-sends it.
 constexpr size_t kRecentIds = 50000;
-// Pauses between tries of a batch while the store is unavailable.
-constexpr Duration kFirstRetryPause = std::chrono::milliseconds(100);
-constexpr Duration kMaxRetryPause = std::chrono::seconds(5);
 
 // Where the feed's thread hands trades to the stream's.
 class Inbox {
@@ -104,28 +101,18 @@ class Stream {
     return Status::ok();
   }
 
-  // Stores `ticks`, riding out an outage of the store (a restarting PostgreSQL): the batch is
-  // kept and tried again after a pause growing to kMaxRetryPause until it is stored or the stream
-  // is stopped, while new trades wait in the inbox — none is lost, none is stored twice.
+  // Stores `ticks`, riding out an outage of the store while new trades wait in the inbox.
   Result<storage::WriteCounts> store(std::span<const market::TradeTick> ticks,
                                      serve::JobContext& ctx) {
-    Duration pause = kFirstRetryPause;
-    while (true) {
-      auto written = out_.store.ticks().write_ticks(ticks);
-      if (written || written.status().code() != StatusCode::kUnavailable) {
-        if (written && !store_outage_.empty()) store_outage_.clear();
-        return written;
-      }
-      store_outage_ = written.status().message();
-      ++store_retries_;
-      ctx.report(summary());
-      for (auto until = std::chrono::steady_clock::now() + pause;
-           std::chrono::steady_clock::now() < until;) {
-        if (ctx.should_stop()) return written.status();
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      pause = std::min<Duration>(pause * 2, kMaxRetryPause);
-    }
+    auto written = write_riding_out_outages(
+        ctx, [&] { return out_.store.ticks().write_ticks(ticks); },
+        [&](const Status& why) {
+          store_outage_ = why.message();
+          ++store_retries_;
+          ctx.report(summary());
+        });
+    if (written) store_outage_.clear();
+    return written;
   }
 
   Status take_in(std::span<const market::TradeTick> batch, serve::JobContext& ctx) {
