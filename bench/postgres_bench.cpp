@@ -21,23 +21,12 @@
 #include "infra/infra.hpp"
 #include "infra/process.hpp"
 #include "storage/postgres/postgres_store.hpp"
+#include "support/raw_http.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // Trades of 20 symbols, in time order, as a crawl stores them.
 std::vector<tc::market::TradeTick> make_ticks(int n) {
@@ -84,6 +73,7 @@ int main(int argc, char** argv) {
   int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
   char dir_template[] = "/tmp/tc-pgbench-XXXXXX";
   fs::path dir = mkdtemp(dir_template);
+  using tc::testing::free_port;
   std::ofstream(dir / ".env") << "POSTGRES_PORT=" << free_port() << "\nREDIS_PORT=" << free_port()
                               << "\nNATS_PORT=" << free_port() << "\nPGADMIN_PORT=" << free_port()
                               << "\nPOSTGRES_PASSWORD=bench\n";

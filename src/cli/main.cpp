@@ -28,6 +28,7 @@
 #include "cli/status_printer.hpp"
 #include "core/config_source.hpp"
 #include "core/logging.hpp"
+#include "infra/process.hpp"
 #include "node/node.hpp"
 
 namespace {
@@ -276,17 +277,6 @@ int run_status(const ClientFlags& flags) {
   return 0;
 }
 
-// True while process `pid` exists and is not a zombie waiting for its parent.
-bool process_running(pid_t pid) {
-  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  auto close_paren = line.rfind(')');
-  return close_paren == std::string::npos || close_paren + 2 >= line.size() ||
-         line[close_paren + 2] != 'Z';
-}
-
 bool is_local(const std::string& address) {
   return address.starts_with("127.") || address.starts_with("localhost:") ||
          address.starts_with("0.0.0.0:") || address.starts_with("[::1]");
@@ -315,7 +305,7 @@ int run_stop(const ClientFlags& flags) {
   if (!res) return fail(res.status());
   auto gone = [&] {
     if (client->alive()) return false;
-    return pid <= 0 || !is_local(client->address()) || !process_running(pid);
+    return pid <= 0 || !is_local(client->address()) || !tc::infra::process_alive(pid);
   };
   if (!wait_with_progress("draining", std::chrono::seconds(3600), gone)) {
     return fail(tc::deadline_exceeded("the node did not stop within an hour"));

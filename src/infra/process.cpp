@@ -29,11 +29,14 @@ std::vector<std::string> with_user(const std::vector<std::string>& argv, const R
   _exit(127);
 }
 
-bool alive(pid_t pid) {
+}  // namespace
+
+bool is_root() { return geteuid() == 0; }
+
+bool process_alive(pid_t pid) {
   if (pid <= 0) return false;
   if (waitpid(pid, nullptr, WNOHANG) == pid) return false;  // our child, now reaped
   if (kill(pid, 0) != 0 && errno == ESRCH) return false;
-  // A zombie whose parent has not reaped it yet is gone for our purposes.
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   std::getline(stat, line);
@@ -41,10 +44,6 @@ bool alive(pid_t pid) {
   return close_paren == std::string::npos || close_paren + 2 >= line.size() ||
          line[close_paren + 2] != 'Z';
 }
-
-}  // namespace
-
-bool is_root() { return geteuid() == 0; }
 
 Result<RunResult> run(const std::vector<std::string>& argv_in, const RunOptions& options) {
   std::vector<std::string> argv = with_user(argv_in, options);
@@ -138,23 +137,23 @@ std::optional<pid_t> running_pid(const std::filesystem::path& pid_file) {
   std::ifstream in(pid_file);
   long pid = 0;
   if (!(in >> pid) || pid <= 0) return std::nullopt;
-  if (!alive(static_cast<pid_t>(pid))) return std::nullopt;
+  if (!process_alive(static_cast<pid_t>(pid))) return std::nullopt;
   return static_cast<pid_t>(pid);
 }
 
 bool terminate(pid_t pid, Duration grace) {
-  if (!alive(pid)) return true;
+  if (!process_alive(pid)) return true;
   kill(pid, SIGTERM);
   auto until = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < until) {
-    if (!alive(pid)) return true;
+    if (!process_alive(pid)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   kill(pid, SIGKILL);
-  for (int i = 0; i < 100 && alive(pid); ++i) {
+  for (int i = 0; i < 100 && process_alive(pid); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return !alive(pid);
+  return !process_alive(pid);
 }
 
 std::optional<std::filesystem::path> find_program(

@@ -41,6 +41,9 @@ Status run_checked(const std::string& what, const std::vector<std::string>& argv
 Result<pid_t> spawn_detached(const std::vector<std::string>& argv, const std::filesystem::path& log,
                              const std::filesystem::path& pid_file);
 
+// True while process `pid` exists and is not a zombie waiting for its parent.
+bool process_alive(pid_t pid);
+
 // The pid in `pid_file` when that process is alive; nullopt otherwise.
 std::optional<pid_t> running_pid(const std::filesystem::path& pid_file);
 

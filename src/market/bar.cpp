@@ -130,4 +130,14 @@ std::vector<Bar> resample(std::span<const TradeTick> ticks, Interval interval) {
   return out;
 }
 
+Result<BarPrices> prices_at_one_scale(const Bar& b) {
+  int scale = std::max({b.open.scale, b.high.scale, b.low.scale, b.close.scale});
+  auto open = rescale(b.open, scale), high = rescale(b.high, scale), low = rescale(b.low, scale),
+       close = rescale(b.close, scale);
+  if (!open || !high || !low || !close) {
+    return invalid_argument("bar prices do not fit one scale");
+  }
+  return BarPrices{scale, open->units, high->units, low->units, close->units};
+}
+
 }  // namespace tc::market

@@ -34,6 +34,15 @@ struct Bar {
 // negative volume or trade count).
 Status validate(const Bar& bar);
 
+// A bar's four prices at one scale, the largest of theirs (a lossless rescale), as the stores
+// keep them: one scale column beside four integer columns.
+struct BarPrices {
+  int scale = 0;
+  int64_t open = 0, high = 0, low = 0, close = 0;
+};
+// invalid_argument when a price does not fit in 64 bits at that scale.
+Result<BarPrices> prices_at_one_scale(const Bar& bar);
+
 // Not thread-safe: one aggregator per feed.
 class BarAggregator {
  public:

@@ -19,11 +19,17 @@ json::object body_of(const Result<net::HttpResult>& r) {
   return parsed.is_ok() && parsed->is_object() ? parsed->as_object() : json::object{};
 }
 
-TEST(PostgresNodeTest, ServesFromPostgresAndKeepsItsDataAcrossRestarts) {
-  auto options = testing::test_postgres();
+// A fresh database of the run's server, as TC_STORE names it.
+std::string fresh_database_url(storage::PgOptions& options) {
+  options = testing::test_postgres();
   options.dbname = testing::fresh_postgres_database();
-  std::string url = "postgresql://" + options.user + ":" + options.password + "@" + options.host +
-                    ":" + std::to_string(options.port) + "/" + options.dbname;
+  return "postgresql://" + options.user + ":" + options.password + "@" + options.host + ":" +
+         std::to_string(options.port) + "/" + options.dbname;
+}
+
+TEST(PostgresNodeTest, ServesFromPostgresAndKeepsItsDataAcrossRestarts) {
+  storage::PgOptions options;
+  std::string url = fresh_database_url(options);
   NodeProcess node(std::map<std::string, std::string>{{"TC_STORE", url}});
   ASSERT_TRUE(node.start()) << node.output();
   EXPECT_NE(node.output().find("backend=postgres"), std::string::npos) << node.output();
@@ -84,10 +90,8 @@ std::string url_encoded(std::string_view text) {
 }
 
 TEST(PostgresNodeTest, HostileParametersReachPostgresOnlyAsValues) {
-  auto options = testing::test_postgres();
-  options.dbname = testing::fresh_postgres_database();
-  std::string url = "postgresql://" + options.user + ":" + options.password + "@" + options.host +
-                    ":" + std::to_string(options.port) + "/" + options.dbname;
+  storage::PgOptions options;
+  std::string url = fresh_database_url(options);
   NodeProcess node(std::map<std::string, std::string>{{"TC_STORE", url}});
   ASSERT_TRUE(node.start()) << node.output();
   const std::string hostile = "x'); DROP TABLE tickscrawler.instruments; --";

@@ -3,10 +3,6 @@
 // fixture `test_servers`. `start` wipes DIR, starts them and writes DIR/servers.env, which the
 // tests labelled pgtest, redistest and natstest read (TC_TEST_SERVERS names it); `stop` stops
 // them.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,23 +10,11 @@
 
 #include "core/config_source.hpp"
 #include "infra/infra.hpp"
+#include "support/raw_http.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// A port free on the loopback now (the kernel's pick).
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::vector<tc::infra::Service*> servers(std::vector<std::unique_ptr<tc::infra::Service>>& all) {
   std::vector<tc::infra::Service*> out;
@@ -63,6 +47,7 @@ int start(const fs::path& dir) {
   std::error_code ec;
   fs::remove_all(dir, ec);
   fs::create_directories(dir);
+  using tc::testing::free_port;
   int pg = free_port(), redis = free_port(), nats = free_port(), adminer = free_port();
   std::ofstream(dir / ".env") << "POSTGRES_PORT=" << pg << "\nREDIS_PORT=" << redis
                               << "\nNATS_PORT=" << nats << "\nPGADMIN_PORT=" << adminer

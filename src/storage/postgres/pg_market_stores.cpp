@@ -302,23 +302,18 @@ Result<WriteCounts> PgBarStore::write_bars(std::span<const Bar> bars) {
   std::string data;
   data.reserve(bars.size() * 120);
   for (const Bar& b : bars) {
-    // The four prices at one scale (the largest of theirs): a lossless rescale.
-    int scale = std::max({b.open.scale, b.high.scale, b.low.scale, b.close.scale});
-    auto open = market::rescale(b.open, scale), high = market::rescale(b.high, scale),
-         low = market::rescale(b.low, scale), close = market::rescale(b.close, scale);
-    if (!open || !high || !low || !close) {
-      return invalid_argument("bar prices do not fit one scale");
-    }
+    auto prices = market::prices_at_one_scale(b);
+    if (!prices) return prices.status();
     CopyRow(data)
         .text(b.instrument_id.source)
         .text(b.instrument_id.symbol)
         .number(b.interval.seconds())
         .number(b.open_time)
-        .number(open->units)
-        .number(high->units)
-        .number(low->units)
-        .number(close->units)
-        .number(scale)
+        .number(prices->open)
+        .number(prices->high)
+        .number(prices->low)
+        .number(prices->close)
+        .number(prices->scale)
         .number(b.volume.units)
         .number(b.volume.scale)
         .number(b.trade_count)

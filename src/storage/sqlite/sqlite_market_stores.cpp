@@ -53,11 +53,6 @@ void read_tick(const Statement& s, TradeTick& t) {
   t.aggressor_side = static_cast<market::AggressorSide>(s.column_int(7));
 }
 
-// The four prices of a bar at one scale (the largest of theirs): a lossless rescale.
-int common_price_scale(const Bar& b) {
-  return std::max({b.open.scale, b.high.scale, b.low.scale, b.close.scale});
-}
-
 // Inserts each row with `insert` (ON CONFLICT DO NOTHING) in one transaction on `conn`, binding
 // it with `bind(statement, row)`; counts the rows stored and the ones already there. Calls
 // `stored(row)` for each row stored, and then `finish()` inside the same transaction.
@@ -253,21 +248,17 @@ Result<WriteCounts> SqliteBarStore::write_bars(std::span<const Bar> bars) {
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
       bars,
       [](Statement& s, const Bar& b) -> Status {
-        int scale = common_price_scale(b);
-        auto open = market::rescale(b.open, scale), high = market::rescale(b.high, scale),
-             low = market::rescale(b.low, scale), close = market::rescale(b.close, scale);
-        if (!open || !high || !low || !close) {
-          return invalid_argument("bar prices do not fit one scale");
-        }
+        auto prices = market::prices_at_one_scale(b);
+        if (!prices) return prices.status();
         s.bind_view(1, b.instrument_id.source)
             .bind_view(2, b.instrument_id.symbol)
             .bind(3, b.interval.seconds())
             .bind(4, b.open_time)
-            .bind(5, open->units)
-            .bind(6, high->units)
-            .bind(7, low->units)
-            .bind(8, close->units)
-            .bind(9, static_cast<int64_t>(scale))
+            .bind(5, prices->open)
+            .bind(6, prices->high)
+            .bind(7, prices->low)
+            .bind(8, prices->close)
+            .bind(9, static_cast<int64_t>(prices->scale))
             .bind(10, b.volume.units)
             .bind(11, static_cast<int64_t>(b.volume.scale))
             .bind(12, b.trade_count)
