@@ -38,8 +38,17 @@ class TickStore {
   // Stores the trades not stored yet, in one transaction (all or nothing). The trades must
   // have passed validation. Returns how many were new and how many were already there.
   virtual Result<WriteCounts> write_ticks(std::span<const market::TradeTick> ticks) = 0;
-  // Trades matching `query` in (ts_event, trade_id) order, at most query.limit.
-  virtual Result<std::vector<market::TradeTick>> ticks(const TickQuery& query) = 0;
+  // Trades matching `query` in (ts_event, trade_id) order, at most query.limit: scan_ticks()
+  // collected.
+  Result<std::vector<market::TradeTick>> ticks(const TickQuery& query) {
+    std::vector<market::TradeTick> out;
+    Status scanned = scan_ticks(query, [&](const market::TradeTick& t) {
+      out.push_back(t);
+      return true;
+    });
+    if (!scanned.is_ok()) return scanned;
+    return out;
+  }
   // Calls `visit` with each trade matching `query`, in order, until it returns false — for
   // resampling large ranges without holding them in memory.
   virtual Status scan_ticks(const TickQuery& query,

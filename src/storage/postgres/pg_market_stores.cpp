@@ -260,15 +260,6 @@ Status PgTickStore::scan_ticks(const TickQuery& q,
   return Status::ok();
 }
 
-Result<std::vector<TradeTick>> PgTickStore::ticks(const TickQuery& q) {
-  std::vector<TradeTick> out;
-  TC_RETURN_IF_ERROR(scan_ticks(q, [&](const TradeTick& t) {
-    out.push_back(t);
-    return true;
-  }));
-  return out;
-}
-
 Result<int64_t> PgTickStore::count_ticks(const TickQuery& q) {
   TickQuery range = q;
   range.after.reset();

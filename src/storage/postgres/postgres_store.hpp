@@ -63,7 +63,6 @@ class PgTickStore final : public TickStore {
  public:
   explicit PgTickStore(PgPool& pool) : pool_(pool) {}
   Result<WriteCounts> write_ticks(std::span<const market::TradeTick> ticks) override;
-  Result<std::vector<market::TradeTick>> ticks(const TickQuery& query) override;
   Status scan_ticks(const TickQuery& query,
                     const std::function<bool(const market::TradeTick&)>& visit) override;
   Result<int64_t> count_ticks(const TickQuery& query) override;

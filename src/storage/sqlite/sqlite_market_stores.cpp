@@ -202,15 +202,6 @@ Status SqliteTickStore::scan_ticks(const TickQuery& q,
   }
 }
 
-Result<std::vector<TradeTick>> SqliteTickStore::ticks(const TickQuery& q) {
-  std::vector<TradeTick> out;
-  TC_RETURN_IF_ERROR(scan_ticks(q, [&](const TradeTick& t) {
-    out.push_back(t);
-    return true;
-  }));
-  return out;
-}
-
 Result<int64_t> SqliteTickStore::count_ticks(const TickQuery& q) {
   TickQuery range = q;
   range.after.reset();

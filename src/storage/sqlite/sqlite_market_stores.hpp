@@ -33,7 +33,6 @@ class SqliteTickStore final : public TickStore {
       : writer_(writer), readers_(readers) {}
 
   Result<WriteCounts> write_ticks(std::span<const market::TradeTick> ticks) override;
-  Result<std::vector<market::TradeTick>> ticks(const TickQuery& query) override;
   Status scan_ticks(const TickQuery& query,
                     const std::function<bool(const market::TradeTick&)>& visit) override;
   Result<int64_t> count_ticks(const TickQuery& query) override;
