@@ -19,6 +19,7 @@
 #include "market/simulator.hpp"
 #include "market/source_registry.hpp"
 #include "net/http_server.hpp"
+#include "node/store_import.hpp"
 #include "serve/job_registry.hpp"
 #include "serve/job_runner.hpp"
 #include "serve/serve_runtime.hpp"
@@ -120,6 +121,21 @@ Result<std::unique_ptr<storage::Store>> open_store(const NodeSettings& s) {
     spdlog::info("event=store_opened backend=postgres database={} schema_version={} pool_size={}",
                  s.postgres_store->display(), (*store)->schema_version(),
                  s.postgres_store->pool_size);
+    // What the embedded store held comes along.
+    auto imported = import_embedded_store(s.data_dir, **store, s.postgres_store->display());
+    if (!imported) {
+      return Status(imported.status().code(),
+                    "copying " + (s.data_dir / "tradecluster.db").string() +
+                        " into PostgreSQL: " + imported.status().message());
+    }
+    if (*imported) {
+      const StoreCopy& c = **imported;
+      spdlog::info(
+          "event=embedded_store_imported from={} algorithms={} data_sources={} filters={} "
+          "instruments={} trades={} bars={} jobs={} seconds={:.2f}",
+          (s.data_dir / "tradecluster.db").string(), c.algorithms, c.data_sources, c.filters,
+          c.instruments, c.trades, c.bars, c.jobs, c.seconds);
+    }
     return std::unique_ptr<storage::Store>(std::move(store).value());
   }
   auto path = s.data_dir / "tradecluster.db";

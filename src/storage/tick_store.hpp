@@ -55,6 +55,8 @@ class TickStore {
                             const std::function<bool(const market::TradeTick&)>& visit) = 0;
   // Number of stored trades of `query.id` in [query.start, query.end) (cursor and limit ignored).
   virtual Result<int64_t> count_ticks(const TickQuery& query) = 0;
+  // Every instrument with stored trades, ordered by source and symbol.
+  virtual Result<std::vector<market::InstrumentId>> instruments_with_ticks() = 0;
   // The newest stored trade of `id` (last in (ts_event, trade_id) order); nullopt when none.
   virtual Result<std::optional<market::TradeTick>> latest_tick(const market::InstrumentId& id) = 0;
 };

@@ -47,7 +47,8 @@ TEST(PostgresNodeTest, ServesFromPostgresAndKeepsItsDataAcrossRestarts) {
   auto filter = node.request("POST", "/api/screener/custom-filter",
                              R"({"name":"pg_cheap","expression":"close < 1000000"})");
   ASSERT_EQ(filter->status, 201) << filter->body;
-  json::object listed = body_of(node.request("GET", "/api/tickscrawler/instruments?limit=1"));
+  json::object listed =
+      body_of(node.request("GET", "/api/tickscrawler/instruments?limit=1&asset_class=crypto"));
   std::string symbol(listed.at("instruments").as_array()[0].at("symbol").as_string());
   auto run = node.request("POST", "/api/algorunner/run",
                           R"({"algorithm": "sma_crossover", "symbols": [")" + symbol +
@@ -72,6 +73,49 @@ TEST(PostgresNodeTest, ServesFromPostgresAndKeepsItsDataAcrossRestarts) {
   auto st = net::http_request(status);
   ASSERT_TRUE(st.is_ok());
   EXPECT_NE(st->body.find("\"store\":\"postgres\""), std::string::npos) << st->body;
+}
+
+TEST(PostgresNodeTest, SwitchingFromTheEmbeddedStoreCarriesEverythingOver) {
+  NodeProcess node;  // on SQLite first
+  ASSERT_TRUE(node.start()) << node.output();
+  auto filter = node.request("POST", "/api/screener/custom-filter",
+                             R"({"name":"carried","expression":"close > 1"})");
+  ASSERT_EQ(filter->status, 201) << filter->body;
+  json::object listed =
+      body_of(node.request("GET", "/api/tickscrawler/instruments?limit=1&asset_class=crypto"));
+  std::string symbol(listed.at("instruments").as_array()[0].at("symbol").as_string());
+  auto crawl = node.request(
+      "POST", "/api/tickscrawler/crawl",
+      R"({"source":"simulator","symbols":[")" + symbol +
+          R"("],"start":"2024-06-03T14:00:00Z","end":"2024-06-03T14:10:00Z","wait":true})");
+  ASSERT_EQ(crawl->status, 200) << crawl->body;
+  int64_t trades = body_of(crawl).at("result").as_object().at("ticks_stored").as_int64();
+  ASSERT_GT(trades, 0);
+  std::string history = "/api/tickscrawler/historical?symbol=" + symbol +
+                        "&start=2024-06-03T14:00:00Z&end=2024-06-03T14:10:00Z&limit=100000";
+  std::string before = node.request("GET", history)->body;
+  std::string daily = "/api/tickscrawler/historical?symbol=" + symbol + "&interval=1d&limit=1000";
+  std::string daily_before = node.request("GET", daily)->body;
+  node.signal(SIGTERM);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+
+  storage::PgOptions options;
+  node.set_env("TC_STORE", fresh_database_url(options));
+  ASSERT_TRUE(node.start()) << node.output();
+  EXPECT_NE(node.output().find("event=embedded_store_imported"), std::string::npos);
+  EXPECT_NE(node.request("GET", "/api/screener/filters")->body.find("carried"), std::string::npos);
+  EXPECT_EQ(node.request("GET", history)->body, before);
+  EXPECT_EQ(node.request("GET", daily)->body, daily_before);
+  json::object crawls = body_of(node.request("GET", "/api/tickscrawler/crawls"));
+  EXPECT_EQ(crawls.at("crawls").as_array().size(), 1u) << to_json(crawls);
+
+  // Once copied, a restart does not copy again.
+  node.signal(SIGTERM);
+  ASSERT_TRUE(node.wait_exit(std::chrono::seconds(30)));
+  std::string first_log = node.output();
+  ASSERT_TRUE(node.start()) << node.output();
+  std::string log = node.output().substr(first_log.size());
+  EXPECT_EQ(log.find("event=embedded_store_imported"), std::string::npos) << log;
 }
 
 std::string url_encoded(std::string_view text) {

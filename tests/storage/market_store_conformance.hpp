@@ -183,6 +183,19 @@ TEST_P(TickStoreConformanceTest, HostileTextIsStoredAsAValue) {
   EXPECT_EQ(read_all(safe).size(), hostile_strings().size());
 }
 
+TEST_P(TickStoreConformanceTest, InstrumentsWithTicksAreListedInOrder) {
+  EXPECT_TRUE(store_->ticks().instruments_with_ticks()->empty());
+  std::vector<market::TradeTick> ticks{make_tick("ETHUSDT", 1, "1", "1", "a", "binance"),
+                                       make_tick("BTCUSDT", 2, "1", "1", "b", "binance"),
+                                       make_tick("BTCUSDT", 3, "1", "1", "c", "binance"),
+                                       make_tick("AAA", 4, "1", "1", "d", "csv")};
+  ASSERT_TRUE(store_->ticks().write_ticks(ticks).is_ok());
+  auto listed = store_->ticks().instruments_with_ticks();
+  ASSERT_TRUE(listed.is_ok()) << listed.status().to_string();
+  EXPECT_EQ(*listed, (std::vector<market::InstrumentId>{
+                         {"BTCUSDT", "binance"}, {"ETHUSDT", "binance"}, {"AAA", "csv"}}));
+}
+
 TEST_P(TickStoreConformanceTest, WritingTheSameTradesTwiceStoresThemOnce) {
   std::vector<market::TradeTick> ticks;
   for (int i = 0; i < 100; ++i) {

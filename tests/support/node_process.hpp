@@ -93,6 +93,8 @@ class NodeProcess {
     return wait_until([&] { return exited(); }, timeout);
   }
   int exit_code() const { return exit_code_; }
+  // For the next start().
+  void set_env(const std::string& name, const std::string& value) { env_[name] = value; }
   void signal(int sig) {
     if (pid_ > 0) kill(pid_, sig);
   }

@@ -272,6 +272,26 @@ Result<int64_t> PgTickStore::count_ticks(const TickQuery& q) {
   });
 }
 
+Result<std::vector<InstrumentId>> PgTickStore::instruments_with_ticks() {
+  return pool_.run([&](PgConnection& c) -> Result<std::vector<InstrumentId>> {
+    // A loose index scan: one probe of the trade key per instrument, not a pass over every trade.
+    auto rows = c.query(
+        "WITH RECURSIVE i AS ("
+        " (SELECT source, symbol FROM tickscrawler.ticks ORDER BY source, symbol LIMIT 1)"
+        " UNION ALL"
+        " SELECT n.source, n.symbol FROM i, LATERAL (SELECT source, symbol FROM "
+        "   tickscrawler.ticks t WHERE (t.source, t.symbol) > (i.source, i.symbol)"
+        "   ORDER BY source, symbol LIMIT 1) n)"
+        " SELECT source, symbol FROM i");
+    if (!rows) return rows.status();
+    std::vector<InstrumentId> out;
+    for (int r = 0; r < rows->size(); ++r) {
+      out.push_back({std::string(rows->text(r, 1)), std::string(rows->text(r, 0))});
+    }
+    return out;
+  });
+}
+
 Result<std::optional<TradeTick>> PgTickStore::latest_tick(const InstrumentId& id) {
   return pool_.run([&](PgConnection& c) -> Result<std::optional<TradeTick>> {
     auto rows = c.query("SELECT " + std::string(kTickReadColumns) +

@@ -66,6 +66,7 @@ class PgTickStore final : public TickStore {
   Status scan_ticks(const TickQuery& query,
                     const std::function<bool(const market::TradeTick&)>& visit) override;
   Result<int64_t> count_ticks(const TickQuery& query) override;
+  Result<std::vector<market::InstrumentId>> instruments_with_ticks() override;
   Result<std::optional<market::TradeTick>> latest_tick(const market::InstrumentId& id) override;
 
  private:

@@ -214,6 +214,17 @@ Result<int64_t> SqliteTickStore::count_ticks(const TickQuery& q) {
   return s->column_int(0);
 }
 
+Result<std::vector<InstrumentId>> SqliteTickStore::instruments_with_ticks() {
+  auto reader = readers_.acquire();
+  // A skip-scan over the primary key: one probe per instrument.
+  auto s = reader->prepare(
+      "SELECT DISTINCT source, symbol FROM tickscrawler_ticks ORDER BY source, symbol");
+  if (!s) return s.status();
+  return read_all(*s, [](const Statement& row) {
+    return InstrumentId{row.column_text(1), row.column_text(0)};
+  });
+}
+
 Result<std::optional<TradeTick>> SqliteTickStore::latest_tick(const InstrumentId& id) {
   auto reader = readers_.acquire();
   auto s = reader->prepare("SELECT " + std::string(kTickColumns) +
