@@ -21,7 +21,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev libcli11-dev libsqlite3-dev libssl-dev ca-certificates
-  libhiredis-dev libpq-dev
+  libhiredis-dev libpq-dev libnats-dev
   # The local infrastructure (tradecluster infra) and the tests' servers.
   postgresql-15 redis-server nats-server acl php-cli php-pgsql adminer
   googletest libgtest-dev

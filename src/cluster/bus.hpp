@@ -8,8 +8,8 @@
 // never a hang. Each subscription's handler gets its messages in order, one at a time, on a
 // delivery thread of the bus.
 //
-// Implementations: InProcBus (one process); a NATS one is to come for multi-node clusters.
-// All are thread-safe.
+// Implementations: InProcBus (one process) and NatsBus (cluster/nats/, over nats-server, for
+// multi-node clusters). All are thread-safe.
 #pragma once
 
 #include <functional>
