@@ -10,6 +10,34 @@ Status NodeRegistry::add(NodeInfo node) {
   return Status::ok();
 }
 
+bool NodeRegistry::heard_from(const NodeInfo& node) {
+  std::lock_guard lock(mu_);
+  auto [it, fresh] = nodes_.try_emplace(node.id, node);
+  NodeInfo& known = it->second;
+  if (fresh) {
+    known.available = known.total;
+    known.alive = true;
+    return true;
+  }
+  bool was_alive = known.alive;
+  known.address = node.address;
+  known.labels = node.labels;
+  if (!was_alive) {
+    known = node;
+    known.available = known.total;
+    known.alive = true;
+  }
+  return !was_alive;
+}
+
+bool NodeRegistry::mark_dead(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(id);
+  if (it == nodes_.end() || !it->second.alive) return false;
+  it->second.alive = false;
+  return true;
+}
+
 std::optional<std::string> NodeRegistry::reserve(const ResourceSet& request) {
   std::lock_guard lock(mu_);
   NodeInfo* best = nullptr;

@@ -24,13 +24,20 @@ struct NodeInfo {
   bool alive = true;
   ResourceSet total;
   ResourceSet available;
-  int64_t started_at = 0;  // UTC nanoseconds
+  int64_t started_at = 0;                     // UTC nanoseconds
+  std::map<std::string, std::string> labels;  // what a node says of itself (zone, gpu, ...)
 };
 
 class NodeRegistry {
  public:
   // already_exists for a second node with the same id.
   Status add(NodeInfo node);
+  // A node heard from (its heartbeat): added with all its resources free when new, alive again
+  // with all its resources free when it had been declared dead (what ran there was re-placed),
+  // its address and labels brought up to date otherwise. True when it was not alive before.
+  bool heard_from(const NodeInfo& node);
+  // Nothing more is placed on the node. True when it was alive.
+  bool mark_dead(const std::string& id);
   // The id of the node the request was placed on, its resources now reserved.
   std::optional<std::string> reserve(const ResourceSet& request);
   // Returns resources reserved on `node_id`; ignored for an unknown node.

@@ -238,7 +238,12 @@ Status Node::start() {
   cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
   TC_RETURN_IF_ERROR(p.nodes.add(cluster::NodeInfo{std::string(kNodeName),
                                                    s.host + ":" + std::to_string(s.dashboard_port),
-                                                   true, true, total, total, p.started_at}));
+                                                   true,
+                                                   true,
+                                                   total,
+                                                   total,
+                                                   p.started_at,
+                                                   {}}));
   // The gateway is the seed's router deployment: it holds its logical resources on the head.
   cluster::ResourceSet router = cluster::ResourceSet::from_cpu(s.router_cpus, 64LL << 20);
   if (!p.nodes.reserve(router)) {

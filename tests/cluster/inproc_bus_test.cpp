@@ -1,6 +1,7 @@
 #include "cluster/inproc_bus.hpp"
 
 #include "cluster/bus_conformance.hpp"
+#include "cluster/membership_conformance.hpp"
 
 namespace tc::cluster {
 namespace {
@@ -8,6 +9,7 @@ namespace {
 std::unique_ptr<Bus> make_inproc() { return std::make_unique<InProcBus>(); }
 
 INSTANTIATE_TEST_SUITE_P(InProc, BusConformanceTest, ::testing::Values(&make_inproc));
+INSTANTIATE_TEST_SUITE_P(InProc, MembershipTest, ::testing::Values(&make_inproc));
 
 TEST(InProcBusTest, ClosedBusRefusesWork) {
   InProcBus bus;

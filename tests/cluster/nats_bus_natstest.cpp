@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster/bus_conformance.hpp"
+#include "cluster/membership_conformance.hpp"
 #include "cluster/nats/nats_bus.hpp"
 #include "support/nats_server.hpp"
 #include "support/test_servers.hpp"
@@ -18,6 +19,7 @@ std::unique_ptr<Bus> make_nats() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Nats, BusConformanceTest, ::testing::Values(&make_nats));
+INSTANTIATE_TEST_SUITE_P(Nats, MembershipTest, ::testing::Values(&make_nats));
 
 TEST(NatsBusTest, TwoConnectionsTalkThroughTheServer) {
   auto a = make_nats(), b = make_nats();
