@@ -27,8 +27,12 @@
 #             PostgreSQL started by the infra code; and the store's rate when half the rows are
 #             stored already (bench/postgres_bench.cpp).
 #
+#   bus       request/reply through NatsBus beside raw nats.c request/reply between the same two
+#             connections on a nats-server of its own, with 1 and 8 requester threads
+#             (bench/bus_bench.cpp).
+#
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
-#                     [http|market|screener|algorunner|postgres|all]
+#                     [http|market|screener|algorunner|postgres|bus|all]
 #
 # Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
 # so that both see the same conditions.
@@ -53,7 +57,12 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build --target tradecluster market_bench stream_bench screener_bench \
-  algorunner_bench postgres_bench > /dev/null
+  algorunner_bench postgres_bench bus_bench > /dev/null
+
+if [ "$only" = bus ] || [ "$only" = all ]; then
+  ./build/bench/bus_bench "$duration" "$rounds"
+  [ "$only" = bus ] && exit 0
+fi
 
 if [ "$only" = postgres ] || [ "$only" = all ]; then
   ./build/bench/postgres_bench 1000000 "$rounds"
