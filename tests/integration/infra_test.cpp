@@ -112,6 +112,23 @@ TEST_F(InfraTest, StartsConfiguresInspectsRestartsStopsAndWipes) {
   EXPECT_NE(logs.output.find("ready to accept connections"), std::string::npos) << logs.output;
   EXPECT_EQ(infra({"logs", "--service", "mysql"}).exit_code, 2);
 
+  // logs --follow prints what is appended: a line Redis logs when asked to save.
+  auto followed = dir_.path() / "followed.log";
+  pid_t follower =
+      testing::NodeProcess::spawn({TC_BINARY, "infra", "logs", "--dir", dir_.path().string(),
+                                   "--service", "redis", "--follow", "--lines", "0"},
+                                  {}, dir_.path(), followed);
+  ASSERT_GT(follower, 0);
+  // Saves until a save's line shows: the first ones may come before it has read the log's end.
+  EXPECT_TRUE(testing::wait_until([&] {
+    (void)run_command({"/usr/bin/redis-cli", "-p", ports_["REDIS_PORT"], "-a",
+                       ports_["REDIS_PASSWORD"], "--no-auth-warning", "BGSAVE"},
+                      {}, dir_.path());
+    return read(followed).find("Background saving") != std::string::npos;
+  })) << read(followed);
+  kill(follower, SIGTERM);
+  waitpid(follower, nullptr, 0);
+
   EXPECT_EQ(infra({"cleanup"}).exit_code, 2);  // no terminal to confirm on, no --yes
   EXPECT_TRUE(std::filesystem::exists(dir_.path() / "postgres/data/PG_VERSION"));
   auto wiped = infra({"cleanup", "--yes"});
