@@ -30,7 +30,8 @@ struct Message {
 
 using MessageHandler = std::function<void(const Message&)>;
 
-// Ends the subscription when destroyed; no handler call starts after the destructor returns.
+// Ends the subscription when destroyed: a handler call in progress finishes first (unless the
+// handler itself destroys it), and none runs after the destructor returns.
 class Subscription {
  public:
   virtual ~Subscription() = default;

@@ -47,9 +47,13 @@ void InProcBus::drain(const std::shared_ptr<Sub>& sub) {
   while (!sub->queue.empty() && sub->active && !closed_) {
     Message message = std::move(sub->queue.front());
     sub->queue.pop_front();
+    sub->in_handler = true;
+    sub->handler_thread = std::this_thread::get_id();
     lock.unlock();
     sub->handler(message);
     lock.lock();
+    sub->in_handler = false;
+    handler_done_.notify_all();
   }
   sub->draining = false;
 }
@@ -110,12 +114,17 @@ Result<std::unique_ptr<Subscription>> InProcBus::subscribe(std::string_view subj
 }
 
 void InProcBus::unsubscribe(uint64_t id) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   auto it = subs_.find(id);
   if (it == subs_.end()) return;
-  it->second->active = false;
-  it->second->queue.clear();
+  std::shared_ptr<Sub> sub = it->second;
+  sub->active = false;
+  sub->queue.clear();
   subs_.erase(it);
+  // A call in progress finishes first, unless it is the one ending its own subscription.
+  if (sub->handler_thread != std::this_thread::get_id()) {
+    handler_done_.wait(lock, [&] { return !sub->in_handler; });
+  }
 }
 
 Result<Message> InProcBus::request(std::string_view subject, std::string_view data,

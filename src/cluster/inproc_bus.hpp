@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "cluster/bus.hpp"
 #include "core/executor.hpp"
@@ -42,6 +43,8 @@ class InProcBus final : public Bus {
     std::deque<Message> queue;
     bool active = true;     // false once unsubscribed
     bool draining = false;  // a delivery task owns the queue
+    bool in_handler = false;
+    std::thread::id handler_thread;  // while in_handler
   };
   struct Pending;  // a request waiting for its reply
   class InProcSubscription;
@@ -51,6 +54,7 @@ class InProcBus final : public Bus {
   void unsubscribe(uint64_t id);
 
   std::mutex mu_;
+  std::condition_variable handler_done_;  // a handler call has returned
   std::map<uint64_t, std::shared_ptr<Sub>> subs_;
   std::map<std::string, std::shared_ptr<Pending>, std::less<>> inboxes_;
   uint64_t next_id_ = 1;

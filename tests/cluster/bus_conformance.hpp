@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "cluster/bus.hpp"
@@ -115,6 +117,36 @@ TEST_P(BusConformanceTest, UnsubscribedHandlerGetsNothing) {
   auto reply = bus_->request("tc.v1.gone", "x", std::chrono::seconds(1));
   EXPECT_EQ(reply.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(n.load(), 0);
+}
+
+TEST_P(BusConformanceTest, EndingASubscriptionWaitsForTheCallInProgress) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false, finished = false;
+  auto sub = bus_->subscribe("tc.v1.slow", "", [&](const Message&) {
+    std::unique_lock lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    finished = true;
+  });
+  ASSERT_TRUE(sub.is_ok());
+  ASSERT_TRUE(bus_->publish("tc.v1.slow", "x").is_ok());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return entered; }));
+  }
+  std::thread ender([&] {
+    sub->reset();
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(finished) << "the subscription ended under a running handler";
+  });
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  ender.join();
 }
 
 TEST_P(BusConformanceTest, RefusesMalformedSubjects) {
