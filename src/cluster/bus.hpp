@@ -53,6 +53,8 @@ class Bus {
   // deadline_exceeded when no reply arrives within `timeout`.
   virtual Result<Message> request(std::string_view subject, std::string_view data,
                                   Duration timeout) = 0;
+  // Stops delivering and refuses new work (unavailable); idempotent. The node's last step.
+  virtual void close() = 0;
 };
 
 // True for a subject to publish to: non-empty tokens of printable characters without spaces or

@@ -32,7 +32,7 @@ class InProcBus final : public Bus {
                                                   MessageHandler handler) override;
   Result<Message> request(std::string_view subject, std::string_view data,
                           Duration timeout) override;
-  void close();
+  void close() override;
 
  private:
   // A subscription's state; its queue and flags are guarded by the bus's mutex.

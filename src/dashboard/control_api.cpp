@@ -54,6 +54,7 @@ std::string ControlApi::cluster_status() const {
       .field("gateway", options_.gateway_address)
       .field("store", options_.store_backend)
       .field("cache", options_.cache_backend)
+      .field("bus", options_.bus_backend)
       .field("uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9);
   if (!options_.infra_dir.empty()) w.field("infra_dir", options_.infra_dir);
   std::vector<DependencyCheck> dependencies;

@@ -36,6 +36,7 @@ struct ControlApiOptions {
   std::string gateway_address;  // host:port of the API, for status
   std::string store_backend;
   std::string cache_backend = "memory";
+  std::string bus_backend = "inproc";
   // The servers the node depends on, as last checked; null: none. Status says "degraded" while
   // an optional one (the Redis cache) is down and "unhealthy" while a required one (the
   // PostgreSQL store) is.

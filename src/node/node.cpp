@@ -11,6 +11,7 @@
 #include <map>
 
 #include "cluster/inproc_bus.hpp"
+#include "cluster/nats/nats_bus.hpp"
 #include "cluster/node_registry.hpp"
 #include "core/elastic_pool.hpp"
 #include "core/stoppable_thread.hpp"
@@ -48,7 +49,7 @@ struct Node::Parts {
   DependencyHealth dependencies;
   std::unique_ptr<StoppableThread> health_checker;
   std::unique_ptr<services::BarSeriesCache> series;
-  std::unique_ptr<cluster::InProcBus> bus;
+  std::unique_ptr<cluster::Bus> bus;
   market::SourceRegistry sources;
   cluster::NodeRegistry nodes;
   std::unique_ptr<ElasticPool> requests;
@@ -213,7 +214,17 @@ Status Node::start() {
     p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory / 4);
   }
   p.health_checker = start_health_checks(p.dependencies, *p.store, *p.cache, p.clock, s);
-  p.bus = std::make_unique<cluster::InProcBus>();
+  if (s.nats_servers.empty()) {
+    p.bus = std::make_unique<cluster::InProcBus>();
+  } else {
+    cluster::NatsOptions nats;
+    nats.servers = s.nats_servers;
+    nats.name = "tradecluster-" + std::string(kNodeName);
+    auto bus = cluster::NatsBus::connect(nats);
+    if (!bus) return bus.status();
+    spdlog::info("event=bus_connected backend=nats server={}", (*bus)->connected_url());
+    p.bus = std::move(bus).value();
+  }
   market::MarketSimulator* simulator = nullptr;
   if (s.simulator_instruments > 0) {
     auto sim = std::make_unique<market::MarketSimulator>(
@@ -301,6 +312,7 @@ Status Node::start() {
   control_options.gateway_address = s.host + ":" + std::to_string(p.api_server->port());
   control_options.store_backend = p.store->backend();
   if (s.redis_cache) control_options.cache_backend = "redis";
+  if (!s.nats_servers.empty()) control_options.bus_backend = "nats";
   control_options.dependencies = &p.dependencies;
   control_options.infra_dir = s.infra_dir;
   p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime, p.nodes,

@@ -153,6 +153,20 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
     }
   }
   TC_ASSIGN_OR_RETURN(s.infra_dir, source.get_string("TC_INFRA_DIR", ""));
+  std::string bus;
+  TC_ASSIGN_OR_RETURN(bus, source.get_string("TC_BUS", "inproc"));
+  if (bus != "inproc") {
+    for (size_t at = 0; at <= bus.size();) {
+      size_t comma = std::min(bus.find(',', at), bus.size());
+      std::string url = bus.substr(at, comma - at);
+      if (!url.starts_with("nats://") || url.size() <= 7) {
+        return invalid_argument("TC_BUS: expected inproc or nats://host:port[,nats://…], got '" +
+                                bus + "'");
+      }
+      s.nats_servers.push_back(url);
+      at = comma + 1;
+    }
+  }
   TC_ASSIGN_OR_RETURN(s.health_check_interval,
                       source.get_seconds("TC_HEALTH_CHECK_INTERVAL", seconds(10),
                                          std::chrono::milliseconds(100), std::chrono::hours(1)));

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config_source.hpp"
 #include "serve/deployment_config.hpp"
@@ -69,6 +70,9 @@ struct NodeSettings {
   // TC_INFRA_DIR: the infrastructure `start --with-infra` started for this node (shown in status,
   // so that `tradecluster stop` stops it too); empty otherwise.
   std::string infra_dir;
+  // TC_BUS: "inproc" (the default: in-process) or nats-server URLs,
+  // "nats://host:port[,nats://host:port…]" (several: a NATS cluster). Empty when in-process.
+  std::vector<std::string> nats_servers;
   // TC_HEALTH_CHECK_INTERVAL: how often PostgreSQL and Redis are checked, when configured.
   Duration health_check_interval = std::chrono::seconds(10);
 

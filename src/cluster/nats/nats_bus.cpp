@@ -233,6 +233,8 @@ Result<Message> NatsBus::request(std::string_view subject, std::string_view data
   return m;
 }
 
+void NatsBus::close() { natsConnection_Close(conn_); }
+
 bool NatsBus::connected() const {
   return natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
 }

@@ -47,6 +47,7 @@ class NatsBus final : public Bus {
                                                   MessageHandler handler) override;
   Result<Message> request(std::string_view subject, std::string_view data,
                           Duration timeout) override;
+  void close() override;
 
   // True while connected to a server (not while reconnecting).
   bool connected() const;
