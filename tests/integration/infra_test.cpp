@@ -145,14 +145,10 @@ TEST(InfraNodeTest, StartWithInfraRunsTheNodeOnThemAndStopStopsBoth) {
   auto env = own_ports();
   testing::NodeProcess node(env, {"--with-infra"});
   ASSERT_TRUE(node.start()) << node.output();
-  net::HttpCall status;
-  status.port = node.dashboard_port();
-  status.target = "/api/cluster/status";
-  auto st = net::http_request(status);
-  ASSERT_TRUE(st.is_ok());
-  EXPECT_NE(st->body.find("\"store\":\"postgres\""), std::string::npos) << st->body;
-  EXPECT_NE(st->body.find("\"cache\":\"redis\""), std::string::npos) << st->body;
-  EXPECT_NE(st->body.find("\"infra_dir\""), std::string::npos) << st->body;
+  std::string st = node.cluster_status();
+  EXPECT_NE(st.find("\"store\":\"postgres\""), std::string::npos) << st;
+  EXPECT_NE(st.find("\"cache\":\"redis\""), std::string::npos) << st;
+  EXPECT_NE(st.find("\"infra_dir\""), std::string::npos) << st;
   auto health = node.request("GET", "/health");
   EXPECT_EQ(health->status, 200) << health->body;
   EXPECT_NE(health->body.find("\"redis\":{\"status\":\"up\""), std::string::npos) << health->body;

@@ -27,14 +27,8 @@ TEST(NatsNodeTest, AStreamsTradesGoThroughNatsServer) {
                                    [&](const cluster::Message&) { ++seen; });
   ASSERT_TRUE(sub.is_ok());
 
-  auto listed = parse_json(
-      node.request("GET", "/api/tickscrawler/instruments?limit=20&asset_class=crypto")->body);
-  ASSERT_TRUE(listed.is_ok());
-  std::string symbols;
-  for (const auto& i : listed->as_object().at("instruments").as_array()) {
-    symbols += std::string(symbols.empty() ? "\"" : ",\"") +
-               std::string(i.as_object().at("symbol").as_string()) + "\"";
-  }
+  std::string symbols = node.crypto_symbols();
+  ASSERT_FALSE(symbols.empty());
   auto started = node.request("POST", "/api/tickscrawler/stream",
                               R"({"source":"simulator","symbols":[)" + symbols + "]}");
   ASSERT_EQ(started->status, 202) << started->body;
@@ -48,12 +42,8 @@ TEST(NatsNodeTest, AStreamsTradesGoThroughNatsServer) {
     return node.request("GET", "/api/tickscrawler/streams/" + id)->body.find("\"stopped\"") !=
            std::string::npos;
   }));
-  net::HttpCall status;
-  status.port = node.dashboard_port();
-  status.target = "/api/cluster/status";
-  auto st = net::http_request(status);
-  ASSERT_TRUE(st.is_ok());
-  EXPECT_NE(st->body.find("\"bus\":\"nats\""), std::string::npos) << st->body;
+  std::string st = node.cluster_status();
+  EXPECT_NE(st.find("\"bus\":\"nats\""), std::string::npos) << st;
 }
 
 TEST(NatsNodeTest, AnUnreachableBusStopsTheStartNamingIt) {

@@ -100,14 +100,8 @@ TEST(PostgresFaultTest, AStreamRidesOutARestartAndHealthSaysWhileItIsDown) {
       {"TC_STORE", s.postgres_url()}, {"TC_HEALTH_CHECK_INTERVAL", "0.2"}});
   ASSERT_TRUE(node.start()) << node.output();
   // Every crypto instrument of the small universe, so that live trades come often.
-  auto listed = parse_json(
-      node.request("GET", "/api/tickscrawler/instruments?limit=20&asset_class=crypto")->body);
-  ASSERT_TRUE(listed.is_ok());
-  std::string symbols;
-  for (const auto& i : listed->as_object().at("instruments").as_array()) {
-    symbols += std::string(symbols.empty() ? "\"" : ",\"") +
-               std::string(i.as_object().at("symbol").as_string()) + "\"";
-  }
+  std::string symbols = node.crypto_symbols();
+  ASSERT_FALSE(symbols.empty());
   auto started = node.request("POST", "/api/tickscrawler/stream",
                               R"({"source":"simulator","symbols":[)" + symbols + "]}");
   ASSERT_EQ(started->status, 202) << started->body;

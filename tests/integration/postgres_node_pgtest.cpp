@@ -67,12 +67,8 @@ TEST(PostgresNodeTest, ServesFromPostgresAndKeepsItsDataAcrossRestarts) {
   auto again = node.request("GET", "/api/algorunner/runs/" + run_id);
   ASSERT_EQ(again->status, 200) << again->body;
   EXPECT_EQ(body_of(again).at("state").as_string(), "succeeded");
-  net::HttpCall status;
-  status.port = node.dashboard_port();
-  status.target = "/api/cluster/status";
-  auto st = net::http_request(status);
-  ASSERT_TRUE(st.is_ok());
-  EXPECT_NE(st->body.find("\"store\":\"postgres\""), std::string::npos) << st->body;
+  std::string st = node.cluster_status();
+  EXPECT_NE(st.find("\"store\":\"postgres\""), std::string::npos) << st;
 }
 
 TEST(PostgresNodeTest, SwitchingFromTheEmbeddedStoreCarriesEverythingOver) {

@@ -113,6 +113,30 @@ class NodeProcess {
     return net::http_request(c);
   }
 
+  // The body of the control API's GET /api/cluster/status; empty when it does not answer.
+  std::string cluster_status() {
+    net::HttpCall c;
+    c.port = dashboard_port_;
+    c.target = "/api/cluster/status";
+    auto r = net::http_request(c);
+    EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+    return r.is_ok() ? r->body : "";
+  }
+
+  // The symbols of the simulator's crypto instruments (at most 20) as a JSON array's items,
+  // for a stream whose trades come often.
+  std::string crypto_symbols() {
+    auto listed = parse_json(
+        request("GET", "/api/tickscrawler/instruments?limit=20&asset_class=crypto")->body);
+    std::string out;
+    if (!listed.is_ok() || !listed->is_object()) return out;
+    for (const auto& i : listed->as_object().at("instruments").as_array()) {
+      out += std::string(out.empty() ? "\"" : ",\"") +
+             std::string(i.as_object().at("symbol").as_string()) + "\"";
+    }
+    return out;
+  }
+
   CommandResult cli(std::vector<std::string> args) {
     args.insert(args.begin(), TC_BINARY);
     args.push_back("--dashboard-port");
