@@ -32,6 +32,9 @@ struct Request {
   Fields path_params;         // captured by the route pattern: {"id", "..."}
   std::string content_type;   // as sent, may be empty
   std::string authorization;  // the Authorization header, may be empty
+  // The Idempotency-Key header, may be empty: a POST that carries one may be retried on another
+  // replica when the one running it is lost.
+  std::string idempotency_key;
   std::string body;
   std::string request_id;
   std::string peer;    // the client's address ("127.0.0.1"), empty when not from a socket

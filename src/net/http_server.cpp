@@ -359,6 +359,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       request.authorization = std::string(it->value());
     }
+    if (auto it = req.find("Idempotency-Key"); it != req.end()) {
+      request.idempotency_key = std::string(it->value().substr(0, 256));
+    }
     request.body = std::move(req.body());
     server_.request_started();
     server_.handler(std::move(request), [self = shared_from_this()](Response response) {

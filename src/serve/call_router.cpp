@@ -39,6 +39,16 @@ CallRouter::Admission CallRouter::admit(const std::shared_ptr<Call>& call,
   return Admission::kFull;
 }
 
+void CallRouter::readmit(const std::shared_ptr<Call>& call,
+                         const std::vector<std::shared_ptr<Replica>>& replicas,
+                         std::optional<Dispatch>& dispatch) {
+  if (auto index = pick(replicas)) {
+    dispatch = start(replicas[*index], call);
+  } else {
+    queue_.push_front(call);
+  }
+}
+
 void CallRouter::release(Replica& replica, Call& call) {
   --replica.ongoing;
   ++replica.handled;

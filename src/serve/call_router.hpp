@@ -29,6 +29,12 @@ class CallRouter {
   Admission admit(const std::shared_ptr<Call>& call,
                   const std::vector<std::shared_ptr<Replica>>& replicas,
                   std::optional<Dispatch>& dispatch);
+  // Starts again a call whose replica was lost before it answered, on another running replica
+  // with room, or at the head of the queue (whatever its bound: the call was admitted once).
+  // Not counted as a new request.
+  void readmit(const std::shared_ptr<Call>& call,
+               const std::vector<std::shared_ptr<Replica>>& replicas,
+               std::optional<Dispatch>& dispatch);
   // Counts a call refused before admission (the deployment is not serving).
   void refuse() {
     ++requests_total_;

@@ -93,51 +93,72 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
 }
 
 void Deployment::execute(Dispatch dispatch, bool inline_ok) {
-  if (inline_ok && !is_blocking(dispatch.second->route_id)) {
-    run(dispatch);
-    return;
-  }
-  ctx_.requests.post([this, d = std::move(dispatch)] { run(d); });
-}
-
-void Deployment::run(const Dispatch& dispatch) {
   auto& [replica, call] = dispatch;
   if (call->answered.load()) {  // expired or abandoned before it started
-    finish(dispatch, Response{}, false);
+    finish(dispatch, Response{}, CallOutcome::kAnswered);
     return;
   }
-  Response response;
-  bool threw = false;
-  try {
-    response = replica->handler->handle(call->route_id, call->request);
-  } catch (const std::exception& e) {
-    threw = true;
-    response = error_response(
-        internal_error("replica " + replica->id + " failed: " + std::string(e.what())));
-  } catch (...) {
-    threw = true;
-    response = error_response(internal_error("replica " + replica->id + " failed"));
-  }
-  if (threw) {
-    spdlog::warn("event=handler_threw deployment={} replica={} request_id={} message=\"{}\"",
-                 spec_.name, replica->id, call->request.request_id, response.body);
-  }
-  finish(dispatch, std::move(response), threw);
+  // The call outlives its handle's work: `done` holds it.
+  const Request& request = call->request;
+  int route_id = call->route_id;
+  bool run_inline = inline_ok && !is_blocking(route_id);
+  replica->handle->call(route_id, request, run_inline,
+                        [this, dispatch](Response response, CallOutcome outcome) {
+                          finish(dispatch, std::move(response), outcome);
+                        });
 }
 
-void Deployment::finish(const Dispatch& dispatch, Response response, bool threw) {
+namespace {
+
+// A call that may run twice: it reads only, or its client said it may be retried.
+bool safe_to_retry(const Request& r) {
+  return r.method == "GET" || r.method == "HEAD" || !r.idempotency_key.empty();
+}
+
+}  // namespace
+
+void Deployment::finish(const Dispatch& dispatch, Response response, CallOutcome outcome) {
   auto& [replica, call] = dispatch;
   std::vector<Dispatch> next;
+  std::optional<Dispatch> retry;
+  bool retried = false;
   {
     std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
     router_.release(*replica, *call);
-    if (threw) {
+    if (outcome == CallOutcome::kThrew) {
       ++replica->errors;
       ++errors_total_;
+    } else if (outcome == CallOutcome::kLost) {
+      ++replica->errors;
+      controller_.replica_lost(*replica, "unreachable: " + response.body.substr(0, 300));
+      if (!call->answered.load() && safe_to_retry(call->request) &&
+          ctx_.clock.now() < call->request.deadline) {
+        router_.readmit(call, controller_.replicas(), retry);
+        retried = true;
+      } else {
+        ++errors_total_;
+      }
     }
     router_.take_queued(controller_.replicas(), next);
   }
-  call->answer(std::move(response));
+  if (outcome == CallOutcome::kThrew) {
+    spdlog::warn("event=handler_threw deployment={} replica={} request_id={} message=\"{}\"",
+                 spec_.name, replica->id, call->request.request_id, response.body);
+  } else if (outcome == CallOutcome::kLost) {
+    spdlog::warn("event=replica_unreachable deployment={} replica={} request_id={} retried={}",
+                 spec_.name, replica->id, call->request.request_id, retried);
+  }
+  if (!retried) {
+    if (outcome == CallOutcome::kLost) {
+      response = error_response(unavailable(
+          "the replica running this request was lost (" + replica->id + " on node " +
+          replica->node +
+          ") and it is not safe to run it again: retry it, or send an Idempotency-Key header"));
+    }
+    call->answer(std::move(response));
+  }
+  if (retry) execute(std::move(*retry), false);
   // Queued calls run on the requests executor, never nested in this call's stack.
   for (auto& d : next) execute(std::move(d), false);
 }
@@ -176,25 +197,24 @@ void Deployment::start_work(ReplicaController::Work& work) {
   for (auto& [replica, generation] : work.health_checks) {
     ctx_.lifecycle.post([this, replica, generation] { run_health_check(replica, generation); });
   }
+  for (auto& handle : work.to_stop) {
+    ctx_.lifecycle.post([handle] { handle->stop(); });
+  }
 }
 
 void Deployment::construct(const std::shared_ptr<Replica>& replica) {
-  std::unique_ptr<ReplicaHandler> handler;
-  std::string error;
-  try {
-    handler = spec_.make_replica(ReplicaInfo{replica->id, replica->node});
-    if (!handler) error = "the replica factory returned nothing";
-  } catch (const std::exception& e) {
-    error = e.what();
-  } catch (...) {
-    error = "unknown exception";
-  }
+  auto launched = ctx_.launcher.launch(spec_, ReplicaInfo{replica->id, replica->node});
+  std::shared_ptr<ReplicaHandle> handle = launched ? *launched : nullptr;
   std::optional<uint64_t> first_check;
+  bool orphan = false;
   {
     std::lock_guard lock(mu_);
     HealthPublisher publish(*this);
-    first_check = controller_.constructed(*replica, std::move(handler), error);
+    first_check = controller_.constructed(*replica, handle,
+                                          launched ? std::string() : launched.status().message());
+    orphan = replica->removed;
   }
+  if (orphan && handle) handle->stop();
   // The first health check runs now, on this thread; passing it makes the replica RUNNING. The
   // control loop times it out like any other check.
   if (first_check) run_health_check(replica, *first_check);
@@ -205,24 +225,20 @@ void Deployment::run_health_check(const std::shared_ptr<Replica>& replica, uint6
     std::lock_guard lock(mu_);
     if (!controller_.check_started(*replica, generation)) return;
   }
-  Status result;
-  try {
-    result = replica->handler->check_health();
-  } catch (const std::exception& e) {
-    result = internal_error(std::string("health check threw: ") + e.what());
-  } catch (...) {
-    result = internal_error("health check threw");
-  }
-  std::vector<Dispatch> next;
-  {
-    std::lock_guard lock(mu_);
-    HealthPublisher publish(*this);
-    // Calls queued for want of a replica (a cold start) need not wait for the next pass.
-    if (controller_.health_checked(*replica, generation, result)) {
-      router_.take_queued(controller_.replicas(), next);
-    }
-  }
-  for (auto& d : next) execute(std::move(d), false);
+  replica->handle->check_health(config_.health_check_timeout,
+                                [this, replica, generation](Status result) {
+                                  std::vector<Dispatch> next;
+                                  {
+                                    std::lock_guard lock(mu_);
+                                    HealthPublisher publish(*this);
+                                    // Calls queued for want of a replica (a cold start) need not
+                                    // wait for the next pass.
+                                    if (controller_.health_checked(*replica, generation, result)) {
+                                      router_.take_queued(controller_.replicas(), next);
+                                    }
+                                  }
+                                  for (auto& d : next) execute(std::move(d), false);
+                                });
 }
 
 void Deployment::deploy() {
@@ -281,6 +297,12 @@ DeploymentStatus Deployment::status() const {
 Deployment::Health Deployment::health() const {
   // Read without the lock: /health is polled hard and must not contend with the control loop.
   return unpack(health_word_.load(std::memory_order_acquire));
+}
+
+int Deployment::node_lost(const std::string& node, const std::string& why) {
+  std::lock_guard lock(mu_);
+  HealthPublisher publish(*this);
+  return controller_.node_lost(node, why);
 }
 
 int Deployment::load() const {

@@ -8,7 +8,10 @@
 // most max_queued_requests, and past that it is answered 503 with Retry-After. Every call has a
 // deadline: past it, it is answered 504, whether queued or running (a running handler finishes,
 // and its late answer is dropped). A handler that throws answers 500 and its replica stays
-// (counted in the replica's errors).
+// (counted in the replica's errors). Replicas are reached through their handles (LocalReplica
+// in this process, RemoteReplica on another node), built by the context's launcher. A call
+// whose replica is lost before it answers is retried on another replica when that is safe — a
+// GET or HEAD, or a call carrying an Idempotency-Key — and answered 503 otherwise.
 //
 // reconcile() is one pass of the control loop: it expires deadlines, then lets the controller
 // time out and start health checks, autoscale on the load, place, drain and stop replicas; a
@@ -38,6 +41,7 @@
 #include "serve/deployment_status.hpp"
 #include "serve/event_log.hpp"
 #include "serve/replica_controller.hpp"
+#include "serve/replica_handle.hpp"
 #include "serve/replica_handler.hpp"
 
 namespace tc::serve {
@@ -48,6 +52,7 @@ struct DeploymentContext {
   Executor& lifecycle;  // replica constructors and health checks
   cluster::NodeRegistry& nodes;
   EventLog& events;
+  ReplicaLauncher& launcher;  // builds replicas on the nodes they are placed on
 };
 
 class Deployment {
@@ -80,14 +85,16 @@ class Deployment {
   Health health() const;
   // Calls ongoing on replicas plus calls queued.
   int load() const;
+  // The replicas on `node` are lost (the node was declared dead): new ones are placed elsewhere.
+  // Returns how many were lost.
+  int node_lost(const std::string& node, const std::string& why);
   // Answers every ongoing and queued call 503 now, logging each as abandoned with `why`; their
   // handlers' late answers are dropped. Returns how many. For a stop past its drain timeout.
   int abandon(const std::string& why);
 
  private:
   void execute(Dispatch dispatch, bool inline_ok);
-  void run(const Dispatch& dispatch);
-  void finish(const Dispatch& dispatch, Response response, bool threw);
+  void finish(const Dispatch& dispatch, Response response, CallOutcome outcome);
   void construct(const std::shared_ptr<Replica>& replica);
   void run_health_check(const std::shared_ptr<Replica>& replica, uint64_t generation);
   // Posts what a control-loop pass asked for, once the lock is released.

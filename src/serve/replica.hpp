@@ -2,7 +2,7 @@
 // routes, shared by its router (CallRouter) and its controller (ReplicaController).
 //
 // Thread-safety: every field is guarded by the owning Deployment's lock, except where a comment
-// says otherwise. A Replica's handler is set once, before the replica runs, and then used
+// says otherwise. A Replica's handle is set once, before the replica runs, and then used
 // without the lock by the calls and health checks that hold a reference to the replica.
 #pragma once
 
@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "core/clock.hpp"
-#include "serve/replica_handler.hpp"
+#include "serve/replica_handle.hpp"
 #include "serve/request.hpp"
 
 namespace tc::serve {
@@ -28,8 +28,10 @@ struct Replica {
   std::string id;
   std::string node;  // set once placed; its resources are held until the replica stops
   ReplicaState state = ReplicaState::kPending;
-  std::unique_ptr<ReplicaHandler> handler;  // set once constructed
+  std::shared_ptr<ReplicaHandle> handle;  // set once constructed
   bool constructing = false;
+  bool removed = false;  // stopped and taken out of its deployment (a late constructor's handle
+                         // is then stopped at once)
   TimePoint placed_at{};
   bool reported_slow_start = false;
   bool reported_pending = false;  // the "no room" event is recorded once
@@ -38,6 +40,7 @@ struct Replica {
   int64_t errors = 0;
   int64_t started_at = 0;  // UTC nanoseconds, once running
   bool unhealthy = false;
+  bool lost = false;  // unreachable: its calls end with their own outcome, never abandoned
   int consecutive_failures = 0;
   bool check_in_flight = false;
   uint64_t check_generation = 0;

@@ -83,7 +83,7 @@ void ReplicaController::check_health(TimePoint now, Work& work) {
 }
 
 std::optional<uint64_t> ReplicaController::constructed(Replica& replica,
-                                                       std::unique_ptr<ReplicaHandler> handler,
+                                                       std::shared_ptr<ReplicaHandle> handle,
                                                        const std::string& error) {
   replica.constructing = false;
   if (!error.empty()) {
@@ -95,7 +95,8 @@ std::optional<uint64_t> ReplicaController::constructed(Replica& replica,
     replica.drain_deadline = clock_.now();
     return std::nullopt;
   }
-  replica.handler = std::move(handler);
+  if (replica.removed) return std::nullopt;
+  replica.handle = std::move(handle);
   if (replica.state != ReplicaState::kStarting) return std::nullopt;  // scaled down meanwhile
   TimePoint now = clock_.now();
   replica.check_in_flight = true;
@@ -129,6 +130,25 @@ bool ReplicaController::health_checked(Replica& replica, uint64_t generation,
   add_event("replica_started", &replica,
             "running on node " + replica.node + ": first health check passed");
   return true;
+}
+
+bool ReplicaController::replica_lost(Replica& replica, const std::string& why) {
+  if (replica.state == ReplicaState::kPending) return false;
+  if (replica.lost) return false;
+  replica.lost = true;
+  replica.unhealthy = true;
+  replica.state = ReplicaState::kDraining;
+  replica.drain_deadline = clock_.now();
+  add_event("replica_lost", &replica, why);
+  return true;
+}
+
+int ReplicaController::node_lost(const std::string& node, const std::string& why) {
+  int lost = 0;
+  for (auto& r : replicas_) {
+    if (r->node == node && replica_lost(*r, why)) ++lost;
+  }
+  return lost;
 }
 
 void ReplicaController::mark_unhealthy(Replica& replica, const std::string& why) {
@@ -234,7 +254,9 @@ void ReplicaController::reconcile_replicas(TimePoint now, Work& work) {
       ++it;
       continue;
     }
-    if (r.ongoing > 0) work.stopped_busy.push_back(&r);
+    if (r.ongoing > 0 && !r.lost) work.stopped_busy.push_back(&r);
+    if (r.handle) work.to_stop.push_back(r.handle);
+    r.removed = true;
     nodes_.release(r.node, config_.resources);
     add_event("replica_stopped", &r,
               idle ? "drained"

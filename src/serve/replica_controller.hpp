@@ -50,6 +50,8 @@ class ReplicaController {
     std::vector<std::pair<std::shared_ptr<Replica>, uint64_t>> health_checks;  // and generation
     // Replicas stopped at their graceful shutdown timeout with calls still on them.
     std::vector<const Replica*> stopped_busy;
+    // Handles of the replicas stopped, to release where they run.
+    std::vector<std::shared_ptr<ReplicaHandle>> to_stop;
   };
   // One pass at `now`: times out and starts health checks, records `load` (ongoing + queued)
   // and applies the autoscaling decision, places, drains and stops replicas.
@@ -59,9 +61,16 @@ class ReplicaController {
 
   // A constructor finished: with `error` the replica is stopped and a new one placed after a
   // backoff. Otherwise returns the generation of the first health check, which the caller runs
-  // at once; nullopt when the replica is no longer starting.
-  std::optional<uint64_t> constructed(Replica& replica, std::unique_ptr<ReplicaHandler> handler,
+  // at once; nullopt when the replica is no longer starting. A replica removed meanwhile
+  // (replica.removed) keeps no handle: the caller stops it.
+  std::optional<uint64_t> constructed(Replica& replica, std::shared_ptr<ReplicaHandle> handle,
                                       const std::string& error);
+  // The replica cannot be reached (its process or node is gone): it takes no more calls, stops
+  // on the next pass without waiting for its calls, and a new one is placed. False when it was
+  // already leaving.
+  bool replica_lost(Replica& replica, const std::string& why);
+  // Every replica on `node` is lost (the node was declared dead). Returns how many.
+  int node_lost(const std::string& node, const std::string& why);
   // A health check is starting now (its timeout counts from here); false when it is stale.
   bool check_started(Replica& replica, uint64_t generation);
   // A health check ended; true when it made a starting replica RUNNING.

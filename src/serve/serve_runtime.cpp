@@ -5,12 +5,15 @@
 namespace tc::serve {
 
 ServeRuntime::ServeRuntime(const Clock& clock, Executor& requests, Executor& lifecycle,
-                           cluster::NodeRegistry& nodes, Duration control_period)
+                           cluster::NodeRegistry& nodes, Duration control_period,
+                           ReplicaLauncher* launcher)
     : clock_(clock),
       requests_(requests),
       lifecycle_(lifecycle),
       nodes_(nodes),
-      control_period_(control_period) {}
+      control_period_(control_period),
+      local_launcher_(requests),
+      launcher_(launcher != nullptr ? *launcher : local_launcher_) {}
 
 ServeRuntime::~ServeRuntime() { stop(); }
 
@@ -18,7 +21,7 @@ Status ServeRuntime::add(DeploymentSpec spec, DeploymentConfig config) {
   if (find(spec.name) != nullptr) return already_exists("deployment " + spec.name + " exists");
   deployments_.push_back(std::make_unique<Deployment>(
       std::move(spec), std::move(config),
-      DeploymentContext{clock_, requests_, lifecycle_, nodes_, events_}));
+      DeploymentContext{clock_, requests_, lifecycle_, nodes_, events_, launcher_}));
   return Status::ok();
 }
 
@@ -69,6 +72,12 @@ void ServeRuntime::loop() {
     lock.lock();
     cv_.wait_for(lock, control_period_, [&] { return stopping_; });
   }
+}
+
+int ServeRuntime::node_lost(const std::string& node, const std::string& why) {
+  int n = 0;
+  for (auto& d : deployments_) n += d->node_lost(node, why);
+  return n;
 }
 
 int ServeRuntime::load() const {

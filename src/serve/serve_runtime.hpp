@@ -22,10 +22,12 @@ namespace tc::serve {
 class ServeRuntime {
  public:
   // `requests` runs blocking handlers and queued calls, `lifecycle` replica constructors and
-  // health checks (see DeploymentContext).
+  // health checks (see DeploymentContext). Replicas are built by `launcher` (a cluster's head
+  // places them on other nodes), or in this process when it is null.
   ServeRuntime(const Clock& clock, Executor& requests, Executor& lifecycle,
                cluster::NodeRegistry& nodes,
-               Duration control_period = std::chrono::milliseconds(100));
+               Duration control_period = std::chrono::milliseconds(100),
+               ReplicaLauncher* launcher = nullptr);
   ~ServeRuntime();
 
   // Adds a deployment (not yet serving). already_exists for a duplicate name.
@@ -45,6 +47,8 @@ class ServeRuntime {
   void tick();
   // Ongoing plus queued calls over all deployments.
   int load() const;
+  // Every deployment's replicas on `node` are lost; returns how many.
+  int node_lost(const std::string& node, const std::string& why);
   // Waits until no deployment has a replica starting (constructed and checked, or failed), or
   // `timeout` passes; true when none is starting.
   bool wait_started(Duration timeout);
@@ -61,6 +65,8 @@ class ServeRuntime {
   Executor& lifecycle_;
   cluster::NodeRegistry& nodes_;
   const Duration control_period_;
+  LocalLauncher local_launcher_;
+  ReplicaLauncher& launcher_;
   EventLog events_;
   std::vector<std::unique_ptr<Deployment>> deployments_;
 

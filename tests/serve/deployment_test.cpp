@@ -97,7 +97,9 @@ class DeploymentTest : public ::testing::Test {
     deployment_->deploy();
     lifecycle_.run_all();  // constructors and first health checks: replicas are RUNNING
   }
-  DeploymentContext context() { return {clock_, executor_, lifecycle_, nodes_, events_}; }
+  DeploymentContext context() {
+    return {clock_, executor_, lifecycle_, nodes_, events_, launcher_};
+  }
 
   // Submits a call whose answer lands in `answers_[key]`.
   void submit(int key, int route = kWork, Duration timeout = seconds(60)) {
@@ -133,7 +135,8 @@ class DeploymentTest : public ::testing::Test {
   }
 
   ManualClock clock_;
-  ManualExecutor executor_;   // requests
+  ManualExecutor executor_;  // requests
+  LocalLauncher launcher_{executor_};
   ManualExecutor lifecycle_;  // constructors and health checks
   cluster::NodeRegistry nodes_;
   EventLog events_;
@@ -345,7 +348,8 @@ TEST_F(DeploymentTest, ReplicaThatDoesNotFitStaysPending) {
   spec.make_replica = [this](const ReplicaInfo& info) {
     return std::make_unique<TestReplica>(info, behaviour_);
   };
-  Deployment d(spec, config_, DeploymentContext{clock_, executor_, lifecycle_, small, events_});
+  Deployment d(spec, config_,
+               DeploymentContext{clock_, executor_, lifecycle_, small, events_, launcher_});
   d.deploy();
   lifecycle_.run_all();
   DeploymentStatus s = d.status();
