@@ -163,6 +163,12 @@ int run_start(StartFlags flags) {
   auto settings = tc::node::load_node_settings(*source);
   if (!settings) return fail(settings.status(), kExitUsage);
 
+  if (flags.detach && settings->role == tc::node::NodeSettings::Role::kWorker) {
+    return fail(tc::invalid_argument("a worker runs in the foreground (it has no control API to "
+                                     "wait on); `tradecluster cluster start` runs workers in the "
+                                     "background"),
+                kExitUsage);
+  }
   if (flags.detach) {
     std::error_code ec;
     std::filesystem::create_directories(settings->log_dir, ec);
@@ -209,6 +215,10 @@ int run_start(StartFlags flags) {
 
   tc::LogOptions log;
   log.directory = settings->log_dir;
+  // A cluster's nodes share one log directory: each writes its own file, <node>.log.
+  if (settings->role != tc::node::NodeSettings::Role::kStandalone) {
+    log.file_name = settings->node_name + ".log";
+  }
   log.level = settings->log_level;
   log.to_stderr = !flags.detach;  // detached, stderr is a file beside the log already
   log.access_level = settings->access_log_level;
@@ -346,6 +356,20 @@ int main(int argc, char** argv) {
   auto* start = app.add_subcommand("start", "Start a head node with every service (foreground)");
   start_flags.add_to(*start);
 
+  StartFlags node_flags;
+  bool node_head = false;
+  std::string node_address, node_name, cluster_name;
+  auto* node = app.add_subcommand(
+      "node", "Run one node of a cluster over nats-server: the head (--head) or a worker");
+  node_flags.add_to(*node);
+  node->add_flag("--head", node_head,
+                 "The cluster's head: controller, router (8000) and control API (8265)");
+  node->add_option("--address", node_address,
+                   "The cluster's nats-server, nats://HOST:10000 (several: comma-separated); a "
+                   "head defaults to nats://127.0.0.1:10000");
+  node->add_option("--name", node_name, "This node's name (a worker's default: worker-<pid>)");
+  node->add_option("--cluster-name", cluster_name, "The cluster's name (default: default)");
+
   StartFlags restart_flags;
   auto* restart = app.add_subcommand("restart", "Stop the running node, then start it detached");
   restart_flags.add_to(*restart);
@@ -416,6 +440,23 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (start->parsed()) return run_start(start_flags);
+  if (node->parsed()) {
+    if (!node_head && node_address.empty()) {
+      return fail(tc::invalid_argument("node: give --head, or --address nats://HOST:10000 to "
+                                       "join a cluster as a worker"),
+                  kExitUsage);
+    }
+    auto& v = node_flags.values;
+    v["TC_NODE_ROLE"] = node_head ? "head" : "worker";
+    if (!node_address.empty()) {
+      v["TC_BUS"] = node_address;
+    } else if (std::getenv("TC_BUS") == nullptr) {
+      v["TC_BUS"] = "nats://127.0.0.1:10000";
+    }
+    if (!node_name.empty()) v["TC_NODE_NAME"] = node_name;
+    if (!cluster_name.empty()) v["TC_CLUSTER_NAME"] = cluster_name;
+    return run_start(node_flags);
+  }
   if (backtest->parsed()) return tc::cli::run_backtest(backtest_flags);
   if (status->parsed()) return run_status(status_flags);
   if (stop->parsed()) return run_stop(stop_flags);

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "cluster/inproc_bus.hpp"
+#include "cluster/membership.hpp"
 #include "cluster/nats/nats_bus.hpp"
 #include "cluster/node_registry.hpp"
 #include "core/elastic_pool.hpp"
@@ -23,8 +24,11 @@
 #include "node/store_import.hpp"
 #include "serve/job_registry.hpp"
 #include "serve/job_runner.hpp"
+#include "serve/remote_replica.hpp"
 #include "serve/serve_runtime.hpp"
+#include "serve/status_json.hpp"
 #include "services/algorunner/algorunner_deployment.hpp"
+#include "services/common/handler_support.hpp"
 #include "services/probe/probe_deployment.hpp"
 #include "services/screener/screener_deployment.hpp"
 #include "services/tickscrawler/simulator_seed.hpp"
@@ -54,6 +58,7 @@ struct Node::Parts {
   cluster::NodeRegistry nodes;
   std::unique_ptr<ElasticPool> requests;
   std::unique_ptr<ElasticPool> lifecycle;
+  std::unique_ptr<serve::ClusterLauncher> launcher;  // a head's: replicas on other nodes
   std::unique_ptr<serve::ServeRuntime> runtime;
   std::unique_ptr<serve::JobRegistry> jobs;
   std::unique_ptr<serve::JobRunner> runner;
@@ -62,6 +67,12 @@ struct Node::Parts {
   std::unique_ptr<net::HttpServer> api_server;
   std::unique_ptr<dashboard::ControlApi> control;
   std::unique_ptr<net::HttpServer> control_server;
+  // A head's: who is alive, and what workers ask of it.
+  std::unique_ptr<cluster::MembershipMonitor> membership;
+  std::unique_ptr<cluster::Subscription> head_info, head_status;
+  // A worker's: the replicas the head placed here, and its heartbeat.
+  std::unique_ptr<serve::ReplicaHost> host;
+  std::unique_ptr<cluster::NodeAnnouncer> announcer;
 };
 
 Node::Node(NodeSettings settings) : settings_(std::move(settings)) {}
@@ -75,7 +86,97 @@ Node::~Node() {
 namespace {
 
 constexpr Duration kStartupWait = std::chrono::seconds(10);
-constexpr std::string_view kNodeName = "head";
+// How long a worker waits for the head to name the store.
+constexpr Duration kHeadWait = std::chrono::seconds(60);
+
+std::string head_info_subject(std::string_view cluster) {
+  return "tc.v1.serve." + std::string(cluster) + ".head.info";
+}
+
+std::string head_status_subject(std::string_view cluster) {
+  return "tc.v1.serve." + std::string(cluster) + ".head.status";
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
+  return name;
+}
+
+// What the head tells its workers: the store they are to use and where it runs.
+std::string head_info_json(const NodeSettings& s) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("host", host_name());
+  if (s.postgres_store) {
+    w.field("store", "postgres")
+        .field("postgres_host", s.postgres_store->host)
+        .field("postgres_port", static_cast<int64_t>(s.postgres_store->port))
+        .field("postgres_db", s.postgres_store->dbname)
+        .field("postgres_user", s.postgres_store->user);
+  } else {
+    w.field("store", "sqlite")
+        .field("sqlite_path", std::filesystem::absolute(s.data_dir / "tradecluster.db").string())
+        .field("import_dir", std::filesystem::absolute(s.import_dir).string());
+  }
+  w.end_object();
+  return out;
+}
+
+std::string text_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// A worker uses the store its head names: the same PostgreSQL database (with the password this
+// worker is given), or the head's SQLite file when both run on one host.
+Status adopt_head_store(cluster::Bus& bus, NodeSettings& s) {
+  const TimePoint until = SystemClock().now() + kHeadWait;
+  Result<cluster::Message> reply = unavailable("no answer");
+  while (true) {
+    reply = bus.request(head_info_subject(s.cluster_name), "", std::chrono::seconds(2));
+    if (reply || SystemClock().now() >= until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  if (!reply) {
+    return unavailable(
+        "no head of cluster '" + s.cluster_name + "' answered on the bus within " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kHeadWait).count()) +
+        " s: start it first (tradecluster node --head)");
+  }
+  auto info = parse_json(reply->data);
+  if (!info || !info->is_object()) return internal_error("the head answered badly: " + reply->data);
+  const json::object& o = info->as_object();
+  if (text_field(o, "store") == "postgres") {
+    storage::PgOptions pg = s.postgres_store.value_or(storage::PgOptions{});
+    if (!s.postgres_store) {
+      // The password is never sent over the bus: this node's own POSTGRES_PASSWORD, or the
+      // seed's default.
+      pg.password = "raypassword";
+      if (const char* p = std::getenv("POSTGRES_PASSWORD")) pg.password = p;
+    }
+    pg.host = text_field(o, "postgres_host");
+    pg.dbname = text_field(o, "postgres_db");
+    pg.user = text_field(o, "postgres_user");
+    if (const auto* port = o.if_contains("postgres_port"); port && port->is_int64()) {
+      pg.port = static_cast<int>(port->as_int64());
+    }
+    s.postgres_store = pg;
+    return Status::ok();
+  }
+  std::string head_host = text_field(o, "host");
+  if (head_host != host_name()) {
+    return failed_precondition(
+        "the head (on host " + head_host +
+        ") keeps its store in SQLite, which only nodes on its "
+        "own host can share; run the cluster on PostgreSQL (TC_STORE=postgres on the head, or "
+        "`tradecluster cluster start --with-infra`) to add nodes on other hosts");
+  }
+  s.postgres_store.reset();
+  s.shared_sqlite_path = text_field(o, "sqlite_path");
+  s.import_dir = text_field(o, "import_dir");
+  return Status::ok();
+}
 
 // The simulator's seed, from its catalog entry's config ({"seed": 42}).
 uint64_t simulator_seed(storage::CatalogStore& catalog) {
@@ -139,7 +240,9 @@ Result<std::unique_ptr<storage::Store>> open_store(const NodeSettings& s) {
     }
     return std::unique_ptr<storage::Store>(std::move(store).value());
   }
-  auto path = s.data_dir / "tradecluster.db";
+  // A worker on the head's host shares the head's file (WAL lets several processes use it).
+  auto path = s.shared_sqlite_path.empty() ? s.data_dir / "tradecluster.db"
+                                           : std::filesystem::path(s.shared_sqlite_path);
   auto store = storage::SqliteStore::open(path);
   if (!store) return store.status();
   spdlog::info("event=store_opened backend=sqlite path={} schema_version={}", path.string(),
@@ -187,11 +290,13 @@ std::unique_ptr<StoppableThread> start_health_checks(DependencyHealth& health,
 
 }  // namespace
 
-uint16_t Node::port() const { return parts_->api_server->port(); }
-uint16_t Node::dashboard_port() const { return parts_->control_server->port(); }
+uint16_t Node::port() const { return parts_->api_server ? parts_->api_server->port() : 0; }
+uint16_t Node::dashboard_port() const {
+  return parts_->control_server ? parts_->control_server->port() : 0;
+}
 
 Status Node::start() {
-  const NodeSettings& s = settings_;
+  const NodeSettings& s = settings_;  // a worker's store settings come from its head
   parts_ = std::make_unique<Parts>();
   Parts& p = *parts_;
   p.started_at = p.clock.unix_nanos();
@@ -199,6 +304,21 @@ Status Node::start() {
   auto lock = lock_data_dir(s.data_dir);
   if (!lock) return lock.status();
   lock_fd_ = *lock;
+
+  if (s.nats_servers.empty()) {
+    p.bus = std::make_unique<cluster::InProcBus>();
+  } else {
+    cluster::NatsOptions nats;
+    nats.servers = s.nats_servers;
+    nats.name = "tradecluster-" + s.node_name;
+    auto bus = cluster::NatsBus::connect(nats);
+    if (!bus) return bus.status();
+    spdlog::info("event=bus_connected backend=nats server={}", (*bus)->connected_url());
+    p.bus = std::move(bus).value();
+  }
+  if (s.role == NodeSettings::Role::kWorker) {
+    TC_RETURN_IF_ERROR(adopt_head_store(*p.bus, settings_));
+  }
 
   auto store = open_store(s);
   if (!store) return store.status();
@@ -214,19 +334,9 @@ Status Node::start() {
     p.cache = std::make_unique<storage::MemoryCache>(p.clock, s.object_store_memory / 4);
   }
   p.health_checker = start_health_checks(p.dependencies, *p.store, *p.cache, p.clock, s);
-  if (s.nats_servers.empty()) {
-    p.bus = std::make_unique<cluster::InProcBus>();
-  } else {
-    cluster::NatsOptions nats;
-    nats.servers = s.nats_servers;
-    nats.name = "tradecluster-" + std::string(kNodeName);
-    auto bus = cluster::NatsBus::connect(nats);
-    if (!bus) return bus.status();
-    spdlog::info("event=bus_connected backend=nats server={}", (*bus)->connected_url());
-    p.bus = std::move(bus).value();
-  }
   market::MarketSimulator* simulator = nullptr;
   if (s.simulator_instruments > 0) {
+    // A worker's simulator is the head's (same seed and universe), without seeding history.
     auto sim = std::make_unique<market::MarketSimulator>(
         market::SimulatorOptions{simulator_seed(p.store->catalog()), s.simulator_instruments},
         p.clock);
@@ -245,9 +355,10 @@ Status Node::start() {
   p.sources.add(std::make_unique<sources::BinanceSource>(binance, p.clock));
   p.sources.add(
       std::make_unique<sources::ReplaySource>(p.store->ticks(), p.store->instruments(), p.clock));
+  if (s.role == NodeSettings::Role::kWorker) return start_worker();
 
   cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
-  TC_RETURN_IF_ERROR(p.nodes.add(cluster::NodeInfo{std::string(kNodeName),
+  TC_RETURN_IF_ERROR(p.nodes.add(cluster::NodeInfo{s.node_name,
                                                    s.host + ":" + std::to_string(s.dashboard_port),
                                                    true,
                                                    true,
@@ -265,17 +376,21 @@ Status Node::start() {
 
   p.requests = std::make_unique<ElasticPool>(ElasticPoolOptions{"requests"});
   p.lifecycle = std::make_unique<ElasticPool>(ElasticPoolOptions{"lifecycle"});
+  if (s.role == NodeSettings::Role::kHead) {
+    p.launcher = std::make_unique<serve::ClusterLauncher>(*p.bus, p.clock, *p.requests,
+                                                          s.cluster_name, s.node_name);
+  }
   p.runtime = std::make_unique<serve::ServeRuntime>(p.clock, *p.requests, *p.lifecycle, p.nodes,
-                                                    s.control_period);
+                                                    s.control_period, p.launcher.get());
   p.jobs = std::make_unique<serve::JobRegistry>(p.store->jobs(), *p.bus, p.clock);
   p.runner = std::make_unique<serve::JobRunner>(*p.jobs, *p.bus, p.clock);
   // Work a dead process left behind cannot resume; streams will be resumed instead.
-  auto interrupted = p.runner->fail_interrupted(std::string(kNodeName), {"crawl", "algorithm_run"});
+  auto interrupted = p.runner->fail_interrupted(s.node_name, {"crawl", "algorithm_run"});
   if (!interrupted) return interrupted.status();
   if (*interrupted > 0) spdlog::warn("event=jobs_interrupted count={}", *interrupted);
-  p.services = std::make_unique<services::ServiceContext>(
-      services::ServiceContext{p.clock, *p.store, *p.cache, *p.series, *p.bus, p.sources, *p.jobs,
-                               *p.runner, *p.runtime, std::string(kNodeName), p.started_at});
+  p.services = std::make_unique<services::ServiceContext>(services::ServiceContext{
+      p.clock, *p.store, *p.cache, *p.series, *p.bus, p.sources, *p.jobs, *p.runner,
+      services::runtime_status_source(*p.runtime), s.node_name, p.started_at});
   TC_RETURN_IF_ERROR(p.runtime->add(
       services::make_algorunner_deployment(*p.services, s.algorunner_options), s.algorunner));
   TC_RETURN_IF_ERROR(p.runtime->add(
@@ -342,6 +457,7 @@ Status Node::start() {
   auto resumed = services::resume_streams(*p.services);
   if (!resumed) return resumed.status();
   if (*resumed > 0) spdlog::info("event=streams_resumed count={}", *resumed);
+  if (s.role == NodeSettings::Role::kHead) TC_RETURN_IF_ERROR(start_head());
   p.runtime->deploy_all();
   p.runtime->start();
   // Ready once the first replicas are built and checked (`start --detach` and readiness probes
@@ -352,10 +468,10 @@ Status Node::start() {
   }
   p.control->set_ready();
   spdlog::info(
-      "event=node_started node=head api={}:{} control={}:{} num_cpus={} io_threads={} "
+      "event=node_started node={} api={}:{} control={}:{} num_cpus={} io_threads={} "
       "max_connections={}",
-      s.host, p.api_server->port(), s.dashboard_host, p.control_server->port(), s.num_cpus,
-      s.io_threads, s.max_connections);
+      s.node_name, s.host, p.api_server->port(), s.dashboard_host, p.control_server->port(),
+      s.num_cpus, s.io_threads, s.max_connections);
   if (s.exposed()) {
     if (s.api_token.empty()) {
       spdlog::warn(
@@ -376,6 +492,98 @@ Status Node::start() {
         "TC_API_TOKEN: it refuses commands from other hosts until a token is set",
         s.dashboard_host);
   }
+  return Status::ok();
+}
+
+Status Node::start_head() {
+  const NodeSettings& s = settings_;
+  Parts& p = *parts_;
+  auto info = p.bus->subscribe(head_info_subject(s.cluster_name), "",
+                               [&p, json = head_info_json(s)](const cluster::Message& m) {
+                                 if (!m.reply_to.empty()) (void)p.bus->publish(m.reply_to, json);
+                               });
+  if (!info) return info.status();
+  p.head_info = std::move(info).value();
+  // A worker's replicas report their deployment's status from the head's controller.
+  auto status = p.bus->subscribe(
+      head_status_subject(s.cluster_name), "",
+      [&p, source = services::runtime_status_source(*p.runtime)](const cluster::Message& m) {
+        if (m.reply_to.empty()) return;
+        auto summary = source(m.data);
+        (void)p.bus->publish(m.reply_to, summary ? summary->status + "\n" + summary->json : "");
+      });
+  if (!status) return status.status();
+  p.head_status = std::move(status).value();
+
+  cluster::MembershipOptions options;
+  options.cluster = s.cluster_name;
+  options.dead_after = s.node_dead_after;
+  options.check_every = std::min<Duration>(std::chrono::milliseconds(500), s.node_dead_after / 4);
+  auto on_change = [&p](const cluster::NodeInfo& node, bool alive, const std::string& why) {
+    serve::ScalingEvent e;
+    e.time = p.clock.unix_nanos();
+    e.kind = alive ? "node_joined" : "node_lost";
+    e.reason = "node " + node.id + ": " + why;
+    if (!alive) {
+      int lost = p.runtime->node_lost(node.id, "node " + node.id + " lost: " + why);
+      // Its crawls and runs cannot go on elsewhere half done: they fail, saying why.
+      auto failed = p.jobs->fail_jobs_of_node(
+          node.id, unavailable("node " + node.id + " was lost (" + why + ")"),
+          {"crawl", "algorithm_run"});
+      e.reason +=
+          fmt::format("; {} replicas to re-place, {} jobs failed", lost, failed ? *failed : 0);
+    }
+    spdlog::log(alive ? spdlog::level::info : spdlog::level::warn, "event={} node={} why=\"{}\"",
+                e.kind, node.id, e.reason);
+    p.runtime->events().add(std::move(e));
+  };
+  auto monitor = cluster::MembershipMonitor::start(*p.bus, p.nodes, p.clock, options, on_change);
+  if (!monitor) return monitor.status();
+  p.membership = std::move(monitor).value();
+  return Status::ok();
+}
+
+Status Node::start_worker() {
+  const NodeSettings& s = settings_;
+  Parts& p = *parts_;
+  p.requests = std::make_unique<ElasticPool>(ElasticPoolOptions{"requests"});
+  p.lifecycle = std::make_unique<ElasticPool>(ElasticPoolOptions{"lifecycle"});
+  p.jobs = std::make_unique<serve::JobRegistry>(p.store->jobs(), *p.bus, p.clock);
+  p.runner = std::make_unique<serve::JobRunner>(*p.jobs, *p.bus, p.clock);
+  auto interrupted = p.runner->fail_interrupted(s.node_name, {"crawl", "algorithm_run"});
+  if (!interrupted) return interrupted.status();
+  if (*interrupted > 0) spdlog::warn("event=jobs_interrupted count={}", *interrupted);
+  // The deployments' status lives on the head.
+  auto ask_head = [&p, subject = head_status_subject(s.cluster_name)](
+                      std::string_view name) -> std::optional<services::DeploymentSummary> {
+    auto reply = p.bus->request(subject, name, std::chrono::seconds(1));
+    if (!reply) return std::nullopt;
+    size_t newline = reply->data.find('\n');
+    if (newline == std::string::npos) return std::nullopt;
+    return services::DeploymentSummary{reply->data.substr(0, newline),
+                                       reply->data.substr(newline + 1)};
+  };
+  p.services = std::make_unique<services::ServiceContext>(
+      services::ServiceContext{p.clock, *p.store, *p.cache, *p.series, *p.bus, p.sources, *p.jobs,
+                               *p.runner, ask_head, s.node_name, p.started_at});
+  p.host = std::make_unique<serve::ReplicaHost>(*p.bus, p.clock, *p.requests, *p.lifecycle,
+                                                s.cluster_name, s.node_name);
+  p.host->add(services::make_algorunner_deployment(*p.services, s.algorunner_options));
+  p.host->add(services::make_screener_deployment(*p.services, s.screener_options));
+  p.host->add(services::make_tickscrawler_deployment(*p.services, s.tickscrawler_options));
+  if (s.probe) p.host->add(services::make_probe_deployment());
+  TC_RETURN_IF_ERROR(p.host->start());
+  auto resumed = services::resume_streams(*p.services);
+  if (!resumed) return resumed.status();
+  if (*resumed > 0) spdlog::info("event=streams_resumed count={}", *resumed);
+  cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
+  p.announcer = std::make_unique<cluster::NodeAnnouncer>(
+      *p.bus, s.cluster_name,
+      cluster::NodeInfo{s.node_name, host_name(), false, true, total, total, p.started_at,
+                        s.node_labels},
+      s.heartbeat_interval);
+  spdlog::info("event=node_started node={} role=worker cluster={} num_cpus={} store={}",
+               s.node_name, s.cluster_name, s.num_cpus, p.store->backend());
   return Status::ok();
 }
 
@@ -402,6 +610,13 @@ Node::StopReport Node::stop_parts() {
   Parts& p = *parts_;
   const TimePoint deadline = p.clock.now() + settings_.drain_timeout;
   auto left = [&] { return std::max(Duration{0}, deadline - p.clock.now()); };
+  // A cluster node leaves first: the head re-places a worker's replicas at once, and a head
+  // stops following the nodes.
+  p.announcer.reset();
+  p.membership.reset();
+  p.head_info.reset();
+  p.head_status.reset();
+  p.host.reset();
   spdlog::info("event=node_draining ongoing_and_queued={} drain_timeout_s={}",
                p.runtime ? p.runtime->load() : 0,
                std::chrono::duration<double>(settings_.drain_timeout).count());

@@ -55,6 +55,10 @@ class Node {
 
  private:
   struct Parts;
+  // The head's part of a cluster: membership, and what workers ask of it.
+  Status start_head();
+  // A worker runs no API: the replicas the head places on it, and its heartbeat.
+  Status start_worker();
   StopReport stop_parts();
 
   NodeSettings settings_;

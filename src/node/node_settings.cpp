@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 
@@ -170,6 +171,62 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   TC_ASSIGN_OR_RETURN(s.health_check_interval,
                       source.get_seconds("TC_HEALTH_CHECK_INTERVAL", seconds(10),
                                          std::chrono::milliseconds(100), std::chrono::hours(1)));
+  std::string role;
+  TC_ASSIGN_OR_RETURN(role, source.get_string("TC_NODE_ROLE", "standalone"));
+  if (role == "head") {
+    s.role = NodeSettings::Role::kHead;
+  } else if (role == "worker") {
+    s.role = NodeSettings::Role::kWorker;
+  } else if (role != "standalone") {
+    return invalid_argument("TC_NODE_ROLE: expected standalone, head or worker, got '" + role +
+                            "'");
+  }
+  if (s.role != NodeSettings::Role::kStandalone && s.nats_servers.empty()) {
+    return invalid_argument(
+        "a cluster node needs nats-server: give --address nats://HOST:10000 (or TC_BUS)");
+  }
+  std::string default_name =
+      s.role == NodeSettings::Role::kWorker ? "worker-" + std::to_string(getpid()) : "head";
+  TC_ASSIGN_OR_RETURN(s.node_name, source.get_string("TC_NODE_NAME", default_name));
+  TC_ASSIGN_OR_RETURN(s.cluster_name, source.get_string("TC_CLUSTER_NAME", "default"));
+  for (const std::string* name : {&s.node_name, &s.cluster_name}) {
+    bool ok = !name->empty() && name->size() <= 64;
+    for (char c : *name)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    if (!ok) {
+      return invalid_argument(
+          "TC_NODE_NAME and TC_CLUSTER_NAME: letters, digits, '-' and '_' (at "
+          "most 64), got '" +
+          *name + "'");
+    }
+  }
+  if (s.role == NodeSettings::Role::kWorker && s.node_name == "head") {
+    return invalid_argument("TC_NODE_NAME: 'head' is the head's name; name a worker worker-N");
+  }
+  TC_ASSIGN_OR_RETURN(s.heartbeat_interval,
+                      source.get_seconds("TC_HEARTBEAT_INTERVAL", seconds(1),
+                                         std::chrono::milliseconds(50), seconds(60)));
+  TC_ASSIGN_OR_RETURN(s.node_dead_after,
+                      source.get_seconds("TC_NODE_DEAD_AFTER", seconds(5),
+                                         std::chrono::milliseconds(200), seconds(600)));
+  if (s.node_dead_after <= s.heartbeat_interval) {
+    return invalid_argument("TC_NODE_DEAD_AFTER must be longer than TC_HEARTBEAT_INTERVAL");
+  }
+  std::string labels;
+  TC_ASSIGN_OR_RETURN(labels, source.get_string("TC_NODE_LABELS", ""));
+  for (size_t pos = 0; pos < labels.size();) {
+    size_t comma = labels.find(',', pos);
+    std::string pair =
+        labels.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? labels.size() : comma + 1;
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return invalid_argument("TC_NODE_LABELS: expected key=value[,key=value], got '" + labels +
+                              "'");
+    }
+    s.node_labels[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
   auto postgres = source.find("POSTGRES_PASSWORD");
   auto redis = source.find("REDIS_PASSWORD");
   s.seed_default_passwords =

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,6 +76,20 @@ struct NodeSettings {
   std::vector<std::string> nats_servers;
   // TC_HEALTH_CHECK_INTERVAL: how often PostgreSQL and Redis are checked, when configured.
   Duration health_check_interval = std::chrono::seconds(10);
+
+  // TC_NODE_ROLE: "standalone" (the default: one process, `tradecluster start`), "head" (the
+  // cluster's controller and router: `node --head`) or "worker" (`node --address`: runs the
+  // replicas the head places on it). A head or worker needs TC_BUS on nats-server.
+  enum class Role { kStandalone, kHead, kWorker };
+  Role role = Role::kStandalone;
+  std::string node_name = "head";        // TC_NODE_NAME; a worker's default: worker-<pid>
+  std::string cluster_name = "default";  // TC_CLUSTER_NAME: clusters sharing a server never meet
+  Duration heartbeat_interval = std::chrono::seconds(1);  // TC_HEARTBEAT_INTERVAL
+  Duration node_dead_after = std::chrono::seconds(5);     // TC_NODE_DEAD_AFTER without heartbeat
+  // TC_NODE_LABELS: "key=value,key=value", what a worker says of itself (zone, gpu, ...).
+  std::map<std::string, std::string> node_labels;
+  // A worker's: the head's SQLite file, when the head names it (same host).
+  std::string shared_sqlite_path;
 
   serve::DeploymentConfig algorunner, screener, tickscrawler;
   std::optional<serve::DeploymentConfig> probe;

@@ -26,10 +26,9 @@ Status LocalReplica::check(ReplicaHandler& handler) {
   }
 }
 
-void LocalReplica::call(int route_id, Request request, bool inline_ok, CallDone done) {
-  auto work = [handler = handler_, id = id_, route_id, request = std::move(request),
-               done = std::move(done)] {
-    auto [response, outcome] = run(*handler, id, route_id, request);
+void LocalReplica::call(int route_id, const Request& request, bool inline_ok, CallDone done) {
+  auto work = [handler = handler_, id = id_, route_id, request = &request, done = std::move(done)] {
+    auto [response, outcome] = run(*handler, id, route_id, *request);
     done(std::move(response), outcome);
   };
   if (inline_ok) {

@@ -31,9 +31,9 @@ class ReplicaHandle {
 
   virtual ~ReplicaHandle() = default;
   // Runs one call of `route_id`. With `inline_ok`, a local replica may run it on the calling
-  // thread (a quick route); otherwise it runs on the requests executor. Answers by `request`'s
-  // deadline at the latest for a remote replica.
-  virtual void call(int route_id, Request request, bool inline_ok, CallDone done) = 0;
+  // thread (a quick route); otherwise it runs on the requests executor. A remote replica answers
+  // by `request`'s deadline at the latest. `request` stays valid until `done` is called.
+  virtual void call(int route_id, const Request& request, bool inline_ok, CallDone done) = 0;
   // A health check: ok when the replica can serve.
   virtual void check_health(Duration timeout, CheckDone done) = 0;
   // The replica has drained: release it (for a remote one, tell its node). Called once.
@@ -57,7 +57,7 @@ class LocalReplica final : public ReplicaHandle {
   LocalReplica(std::unique_ptr<ReplicaHandler> handler, Executor& requests, std::string id)
       : handler_(std::move(handler)), requests_(requests), id_(std::move(id)) {}
 
-  void call(int route_id, Request request, bool inline_ok, CallDone done) override;
+  void call(int route_id, const Request& request, bool inline_ok, CallDone done) override;
   void check_health(Duration timeout, CheckDone done) override;
   void stop() override {}
   std::string where() const override { return "local"; }

@@ -10,6 +10,7 @@
 #include "gateway/gateway.hpp"
 #include "market/simulator.hpp"
 #include "services/algorunner/algorunner_deployment.hpp"
+#include "services/common/handler_support.hpp"
 #include "services/screener/screener_deployment.hpp"
 #include "services/tickscrawler/simulator_seed.hpp"
 #include "services/tickscrawler/tickscrawler_deployment.hpp"
@@ -47,9 +48,9 @@ class ServiceFixture : public ::testing::Test {
     jobs_ = std::make_unique<serve::JobRegistry>(store_->jobs(), bus_, clock_);
     runner_ = std::make_unique<serve::JobRunner>(*jobs_, bus_, clock_);
     series_ = std::make_unique<BarSeriesCache>(store_->bars(), store_->instruments(), 64 << 20);
-    ctx_ = std::make_unique<ServiceContext>(ServiceContext{clock_, *store_, cache_, *series_, bus_,
-                                                           sources_, *jobs_, *runner_, runtime_,
-                                                           "head", clock_.unix_nanos()});
+    ctx_ = std::make_unique<ServiceContext>(
+        ServiceContext{clock_, *store_, cache_, *series_, bus_, sources_, *jobs_, *runner_,
+                       runtime_status_source(runtime_), "head", clock_.unix_nanos()});
     serve::DeploymentConfig c;
     EXPECT_TRUE(runtime_.add(make_algorunner_deployment(*ctx_, {}), c).is_ok());
     EXPECT_TRUE(runtime_.add(make_screener_deployment(*ctx_, {}), c).is_ok());

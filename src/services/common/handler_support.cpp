@@ -1,5 +1,7 @@
 #include "services/common/handler_support.hpp"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <tuple>
 
@@ -70,11 +72,25 @@ serve::Response not_built(std::string_view what) {
   return error_response(unimplemented(std::string(what) + " is not built yet"));
 }
 
+DeploymentStatusSource runtime_status_source(const serve::ServeRuntime& runtime) {
+  return [&runtime](std::string_view name) -> std::optional<DeploymentSummary> {
+    const serve::Deployment* d = runtime.find(name);
+    if (d == nullptr) return std::nullopt;
+    serve::DeploymentStatus status = d->status();
+    DeploymentSummary summary;
+    summary.json.reserve(1024);
+    JsonWriter w(summary.json);
+    serve::write_json(w, status);
+    summary.status = std::move(status.status);
+    return summary;
+  };
+}
+
 serve::Response status_response(const ServiceContext& ctx, std::string_view service,
                                 const serve::ReplicaInfo& replica, std::string_view limits_json,
                                 std::string_view extra_key, std::string_view extra_json) {
-  std::optional<serve::DeploymentStatus> deployment;
-  if (const serve::Deployment* d = ctx.runtime.find(service)) deployment = d->status();
+  std::optional<DeploymentSummary> deployment;
+  if (ctx.deployment_status) deployment = ctx.deployment_status(service);
   std::string_view status = "unknown";
   if (deployment) status = deployment->status;
   serve::Response r;
@@ -85,14 +101,12 @@ serve::Response status_response(const ServiceContext& ctx, std::string_view serv
       .field("status", status)
       .field("replica", replica.replica_id)
       .field("node", replica.node_id)
+      .field("pid", static_cast<int64_t>(getpid()))
       .field("uptime_s", static_cast<double>(ctx.clock.unix_nanos() - ctx.started_at) / 1e9)
       .key("limits")
       .raw(limits_json);
   if (!extra_key.empty()) w.key(extra_key).raw(extra_json);
-  if (deployment) {
-    w.key("deployment");
-    serve::write_json(w, *deployment);
-  }
+  if (deployment) w.key("deployment").raw(deployment->json);
   w.end_object();
   return r;
 }

@@ -12,6 +12,7 @@
 #include "market/interval.hpp"
 #include "serve/http_error.hpp"
 #include "serve/replica_handler.hpp"
+#include "serve/serve_runtime.hpp"
 #include "services/common/service_context.hpp"
 
 namespace tc::services {
@@ -53,9 +54,12 @@ serve::DeploymentSpec deployment_spec(std::string_view name, std::vector<serve::
 // 501 with a JSON error naming what is not built yet.
 serve::Response not_built(std::string_view what);
 
+// The deployments' status as `runtime` (the head's, or a single node's) holds it.
+DeploymentStatusSource runtime_status_source(const serve::ServeRuntime& runtime);
+
 // The response of a service's status endpoint: its deployment's figures, the replica that
-// answered, uptime, `limits_json` (a JSON object the replica prepared once) and, when
-// `extra_key` is not empty, `extra_json` under that key.
+// answered (and its process), uptime, `limits_json` (a JSON object the replica prepared once) and,
+// when `extra_key` is not empty, `extra_json` under that key.
 serve::Response status_response(const ServiceContext& ctx, std::string_view service,
                                 const serve::ReplicaInfo& replica, std::string_view limits_json,
                                 std::string_view extra_key = {}, std::string_view extra_json = {});
