@@ -19,7 +19,7 @@ Dispatch CallRouter::start(const std::shared_ptr<Replica>& replica, std::shared_
   ++replica->ongoing;
   call->replica = replica.get();
   call->seq = next_call_++;
-  running_.emplace(call->seq, call);
+  running_.emplace(call->seq.load(), call);
   return {replica, std::move(call)};
 }
 

@@ -40,6 +40,11 @@ void answer_all(std::vector<std::shared_ptr<Call>>& calls, const Response& respo
   for (auto& call : calls) call->answer(response);
 }
 
+// A call that may run twice: it reads only, or its client said it may be retried.
+bool safe_to_retry(const Request& r) {
+  return r.method == "GET" || r.method == "HEAD" || !r.idempotency_key.empty();
+}
+
 }  // namespace
 
 Deployment::Deployment(DeploymentSpec spec, DeploymentConfig config, DeploymentContext context)
@@ -94,8 +99,9 @@ void Deployment::submit(int route_id, Request request, TimePoint deadline, Respo
 
 void Deployment::execute(Dispatch dispatch, bool inline_ok) {
   auto& [replica, call] = dispatch;
+  const uint64_t seq = call->seq.load();
   if (call->answered.load()) {  // expired or abandoned before it started
-    finish(dispatch, Response{}, CallOutcome::kAnswered);
+    finish(dispatch, seq, Response{}, CallOutcome::kAnswered);
     return;
   }
   // The call outlives its handle's work: `done` holds it.
@@ -103,38 +109,63 @@ void Deployment::execute(Dispatch dispatch, bool inline_ok) {
   int route_id = call->route_id;
   bool run_inline = inline_ok && !is_blocking(route_id);
   replica->handle->call(route_id, request, run_inline,
-                        [this, dispatch](Response response, CallOutcome outcome) {
-                          finish(dispatch, std::move(response), outcome);
+                        [this, dispatch, seq](Response response, CallOutcome outcome) {
+                          finish(dispatch, seq, std::move(response), outcome);
                         });
 }
 
-namespace {
-
-// A call that may run twice: it reads only, or its client said it may be retried.
-bool safe_to_retry(const Request& r) {
-  return r.method == "GET" || r.method == "HEAD" || !r.idempotency_key.empty();
+void Deployment::move_calls_off(Replica& replica, std::vector<Dispatch>& retry,
+                                std::vector<std::shared_ptr<Call>>& refused) {
+  std::vector<std::shared_ptr<Call>> calls;
+  router_.running_on(&replica, calls);
+  for (auto& call : calls) {
+    router_.release(replica, *call);
+    if (safe_to_retry(call->request) && ctx_.clock.now() < call->request.deadline) {
+      std::optional<Dispatch> d;
+      router_.readmit(call, controller_.replicas(), d);
+      if (d) retry.push_back(std::move(*d));
+    } else {
+      ++errors_total_;
+      refused.push_back(std::move(call));
+    }
+  }
 }
 
-}  // namespace
+void Deployment::settle_moved(std::vector<Dispatch>& retry,
+                              std::vector<std::shared_ptr<Call>>& refused) {
+  for (auto& call : refused) {
+    call->answer(error_response(
+        unavailable("the replica running this request was lost and it is not safe to run it "
+                    "again: retry it, or send an Idempotency-Key header")));
+  }
+  for (auto& d : retry) execute(std::move(d), false);
+}
 
-void Deployment::finish(const Dispatch& dispatch, Response response, CallOutcome outcome) {
+void Deployment::finish(const Dispatch& dispatch, uint64_t seq, Response response,
+                        CallOutcome outcome) {
   auto& [replica, call] = dispatch;
-  std::vector<Dispatch> next;
-  std::optional<Dispatch> retry;
+  std::vector<Dispatch> next, retry;
+  std::vector<std::shared_ptr<Call>> refused;
   bool retried = false;
   {
     std::lock_guard lock(mu_);
     HealthPublisher publish(*this);
+    // An attempt already moved off a lost replica: its slot was released then.
+    if (call->seq.load() != seq || call->replica != replica.get()) return;
     router_.release(*replica, *call);
     if (outcome == CallOutcome::kThrew) {
       ++replica->errors;
       ++errors_total_;
     } else if (outcome == CallOutcome::kLost) {
       ++replica->errors;
-      controller_.replica_lost(*replica, "unreachable: " + response.body.substr(0, 300));
+      if (controller_.replica_lost(*replica, "unreachable: " + response.body.substr(0, 300))) {
+        move_calls_off(*replica, retry, refused);
+      }
       if (!call->answered.load() && safe_to_retry(call->request) &&
           ctx_.clock.now() < call->request.deadline) {
-        router_.readmit(call, controller_.replicas(), retry);
+        std::optional<Dispatch> d;
+        router_.readmit(call, controller_.replicas(), d);
+        if (d) retry.push_back(std::move(*d));
         retried = true;
       } else {
         ++errors_total_;
@@ -158,7 +189,7 @@ void Deployment::finish(const Dispatch& dispatch, Response response, CallOutcome
     }
     call->answer(std::move(response));
   }
-  if (retry) execute(std::move(*retry), false);
+  settle_moved(retry, refused);
   // Queued calls run on the requests executor, never nested in this call's stack.
   for (auto& d : next) execute(std::move(d), false);
 }
@@ -300,9 +331,20 @@ Deployment::Health Deployment::health() const {
 }
 
 int Deployment::node_lost(const std::string& node, const std::string& why) {
-  std::lock_guard lock(mu_);
-  HealthPublisher publish(*this);
-  return controller_.node_lost(node, why);
+  std::vector<Dispatch> retry;
+  std::vector<std::shared_ptr<Call>> refused;
+  int lost = 0;
+  {
+    std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
+    for (const auto& r : controller_.replicas()) {
+      if (r->node != node || !controller_.replica_lost(*r, why)) continue;
+      ++lost;
+      move_calls_off(*r, retry, refused);
+    }
+  }
+  settle_moved(retry, refused);
+  return lost;
 }
 
 int Deployment::load() const {

@@ -94,7 +94,14 @@ class Deployment {
 
  private:
   void execute(Dispatch dispatch, bool inline_ok);
-  void finish(const Dispatch& dispatch, Response response, CallOutcome outcome);
+  // `seq`: the attempt that ended (Call::seq when it started); a stale one changes nothing.
+  void finish(const Dispatch& dispatch, uint64_t seq, Response response, CallOutcome outcome);
+  // Under the lock: `replica` is lost; the calls still running on it start again elsewhere
+  // (`retry`) when that is safe, and are otherwise to be answered 503 (`refused`).
+  void move_calls_off(Replica& replica, std::vector<Dispatch>& retry,
+                      std::vector<std::shared_ptr<Call>>& refused);
+  // Off the lock: runs the retries and refuses the rest.
+  void settle_moved(std::vector<Dispatch>& retry, std::vector<std::shared_ptr<Call>>& refused);
   void construct(const std::shared_ptr<Replica>& replica);
   void run_health_check(const std::shared_ptr<Replica>& replica, uint64_t generation);
   // Posts what a control-loop pass asked for, once the lock is released.

@@ -50,7 +50,9 @@ struct Replica {
 };
 
 struct Call {
-  uint64_t seq = 0;  // while running
+  // Set under the lock each time it starts on a replica (a retry starts it again): an answer
+  // from an earlier attempt is recognised as stale. Read without the lock.
+  std::atomic<uint64_t> seq{0};
   int route_id = 0;
   Request request;
   Responder respond;

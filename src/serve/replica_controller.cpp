@@ -143,14 +143,6 @@ bool ReplicaController::replica_lost(Replica& replica, const std::string& why) {
   return true;
 }
 
-int ReplicaController::node_lost(const std::string& node, const std::string& why) {
-  int lost = 0;
-  for (auto& r : replicas_) {
-    if (r->node == node && replica_lost(*r, why)) ++lost;
-  }
-  return lost;
-}
-
 void ReplicaController::mark_unhealthy(Replica& replica, const std::string& why) {
   if (replica.state != ReplicaState::kRunning && replica.state != ReplicaState::kStarting) return;
   replica.unhealthy = true;

@@ -69,8 +69,6 @@ class ReplicaController {
   // on the next pass without waiting for its calls, and a new one is placed. False when it was
   // already leaving.
   bool replica_lost(Replica& replica, const std::string& why);
-  // Every replica on `node` is lost (the node was declared dead). Returns how many.
-  int node_lost(const std::string& node, const std::string& why);
   // A health check is starting now (its timeout counts from here); false when it is stale.
   bool check_started(Replica& replica, uint64_t generation);
   // A health check ended; true when it made a starting replica RUNNING.

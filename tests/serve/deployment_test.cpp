@@ -553,5 +553,105 @@ TEST_F(DeploymentTest, SlowStartIsReportedOnceAndTheReplicaGetsNoTraffic) {
   EXPECT_EQ(status_of(1), 200);
 }
 
+// A replica elsewhere whose calls wait until the test ends them: answered, or lost.
+class HeldReplica final : public ReplicaHandle {
+ public:
+  void call(int, const Request& request, bool, CallDone done) override {
+    std::lock_guard lock(mu);
+    held.emplace_back(&request, std::move(done));
+  }
+  void check_health(Duration, CheckDone done) override { done(Status::ok()); }
+  void stop() override { stopped = true; }
+  std::string where() const override { return "elsewhere"; }
+  // Ends the oldest held call.
+  void end_one(CallOutcome outcome) {
+    std::pair<const Request*, CallDone> c;
+    {
+      std::lock_guard lock(mu);
+      ASSERT_FALSE(held.empty());
+      c = std::move(held.front());
+      held.erase(held.begin());
+    }
+    c.second(outcome == CallOutcome::kLost ? error_response(unavailable("no responders"))
+                                           : json_response(json::object{{"ok", true}}),
+             outcome);
+  }
+  size_t holding() {
+    std::lock_guard lock(mu);
+    return held.size();
+  }
+  std::mutex mu;
+  std::vector<std::pair<const Request*, CallDone>> held;
+  std::atomic<bool> stopped{false};
+};
+
+class HeldLauncher final : public ReplicaLauncher {
+ public:
+  Result<std::shared_ptr<ReplicaHandle>> launch(const DeploymentSpec&,
+                                                const ReplicaInfo&) override {
+    auto h = std::make_shared<HeldReplica>();
+    launched.push_back(h);
+    return std::shared_ptr<ReplicaHandle>(h);
+  }
+  std::vector<std::shared_ptr<HeldReplica>> launched;
+};
+
+TEST_F(DeploymentTest, CallsOfALostReplicaRunAgainElsewhereOnlyWhenSafe) {
+  HeldLauncher launcher;
+  config_.max_ongoing_requests = 5;
+  DeploymentSpec spec;
+  spec.name = "svc";
+  spec.routes = {{"GET", "/work", kWork, false, ""}};
+  Deployment d(spec, config_,
+               DeploymentContext{clock_, executor_, lifecycle_, nodes_, events_, launcher});
+  d.deploy();
+  lifecycle_.run_all();
+  ASSERT_EQ(launcher.launched.size(), 1u);
+  auto send = [&](int key, const std::string& method, const std::string& idempotency_key) {
+    Request r;
+    r.method = method;
+    r.idempotency_key = idempotency_key;
+    d.submit(kWork, r, clock_.now() + seconds(60), [this, key](Response res) {
+      std::lock_guard lock(mu_);
+      ++answer_count_[key];
+      answers_[key] = std::move(res);
+    });
+  };
+  send(1, "GET", "");
+  send(2, "POST", "");         // creates something: never run twice blindly
+  send(3, "POST", "order-7");  // its client allows a retry
+  send(4, "GET", "");
+  auto first = launcher.launched[0];
+  ASSERT_EQ(first->holding(), 4u);
+
+  // The first call learns the replica is gone; every call on it moves at once.
+  first->end_one(CallOutcome::kLost);
+  EXPECT_EQ(status_of(2), 503);
+  EXPECT_NE(answers_[2].body.find("Idempotency-Key"), std::string::npos) << answers_[2].body;
+  EXPECT_EQ(answers_for(1) + answers_for(3) + answers_for(4), 0);  // waiting for a replica
+  // The lost replica is stopped and replaced; the calls run on the new one.
+  clock_.advance(milliseconds(100));
+  d.reconcile();
+  lifecycle_.run_all();
+  ASSERT_EQ(launcher.launched.size(), 2u);
+  EXPECT_TRUE(first->stopped);
+  auto second = launcher.launched[1];
+  ASSERT_EQ(second->holding(), 3u);
+  for (int i = 0; i < 3; ++i) second->end_one(CallOutcome::kAnswered);
+  for (int key : {1, 3, 4}) {
+    EXPECT_EQ(status_of(key), 200) << key;
+    EXPECT_EQ(answers_for(key), 1) << key;
+  }
+  // Answers from the lost replica that arrive late change nothing.
+  while (first->holding() > 0) first->end_one(CallOutcome::kAnswered);
+  for (int key : {1, 2, 3, 4}) EXPECT_EQ(answers_for(key), 1) << key;
+  DeploymentStatus s = d.status();
+  EXPECT_EQ(s.ongoing, 0);
+  EXPECT_EQ(s.num_replicas, 1);
+  d.undeploy();
+  clock_.advance(milliseconds(100));
+  d.reconcile();
+}
+
 }  // namespace
 }  // namespace tc::serve

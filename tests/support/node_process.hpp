@@ -57,11 +57,15 @@ class NodeProcess {
     }
   }
 
+  // The verb and its flags instead of `start` (e.g. {"node", "--head"}).
+  void set_command(std::vector<std::string> command) { command_ = std::move(command); }
+
   // Starts the binary; with `wait_ready`, waits until the control API answers.
   bool start(bool wait_ready = true) {
-    std::vector<std::string> args{TC_BINARY,          "start",
-                                  "--port",           std::to_string(port_),
-                                  "--dashboard-port", std::to_string(dashboard_port_)};
+    std::vector<std::string> args{TC_BINARY};
+    args.insert(args.end(), command_.begin(), command_.end());
+    args.insert(args.end(), {"--port", std::to_string(port_), "--dashboard-port",
+                             std::to_string(dashboard_port_)});
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     pid_ = spawn(args, env_, dir_.path(), dir_.path() / "out.log");
     if (pid_ <= 0) return false;
@@ -152,6 +156,7 @@ class NodeProcess {
   }
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   uint16_t dashboard_port() const { return dashboard_port_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
 
@@ -183,6 +188,7 @@ class NodeProcess {
   TempDir dir_;
   std::map<std::string, std::string> env_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> command_{"start"};
   uint16_t port_ = 0;
   uint16_t dashboard_port_ = 0;
   pid_t pid_ = -1;

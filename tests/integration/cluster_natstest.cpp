@@ -1,0 +1,209 @@
+// A cluster of real processes on the run's nats-server: a head (`node --head`) with no room of
+// its own for replicas, and workers (`node --address`) that run them. Each test names its own
+// cluster, so tests sharing the server never meet.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "support/node_process.hpp"
+#include "support/test_servers.hpp"
+#include "support/worker_process.hpp"
+
+namespace tc {
+namespace {
+
+using testing::NodeProcess;
+using testing::WorkerProcess;
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  ClusterTest() : nats_(testing::test_server("TC_TEST_NATS")) {
+    env_ = {{"TC_CLUSTER_NAME", "t" + random_hex(8)},
+            {"TC_HEARTBEAT_INTERVAL", "0.2"},
+            {"TC_NODE_DEAD_AFTER", "1.5"},
+            {"SCREENER_HEALTH_CHECK_PERIOD", "0.5"},
+            {"SCREENER_HEALTH_CHECK_TIMEOUT", "1"}};
+  }
+
+  // The head: only the router's 0.3 CPU, so every replica runs on a worker.
+  std::unique_ptr<NodeProcess> start_head(std::map<std::string, std::string> extra = {}) {
+    auto env = env_;
+    env["TC_NUM_CPUS"] = "0.3";
+    for (auto& [k, v] : extra) env[k] = v;
+    auto head = std::make_unique<NodeProcess>(env, std::vector<std::string>{"--address", nats_});
+    head->set_command({"node", "--head"});
+    EXPECT_TRUE(head->start()) << head->output();
+    return head;
+  }
+
+  std::unique_ptr<WorkerProcess> start_worker(const std::string& name, std::string cpus = "2") {
+    auto worker = std::make_unique<WorkerProcess>(nats_, name, env_, std::move(cpus));
+    EXPECT_TRUE(worker->start());
+    return worker;
+  }
+
+  static json::object status_of(NodeProcess& head) {
+    auto parsed = parse_json(head.cluster_status());
+    return parsed && parsed->is_object() ? parsed->as_object() : json::object{};
+  }
+
+  // node -> state, from the head's status.
+  static std::map<std::string, std::string> nodes(NodeProcess& head) {
+    std::map<std::string, std::string> out;
+    auto s = status_of(head);
+    if (!s.contains("nodes")) return out;
+    for (const auto& n : s.at("nodes").as_array()) {
+      out[std::string(n.at("id").as_string())] = std::string(n.at("state").as_string());
+    }
+    return out;
+  }
+
+  // The nodes of `deployment`'s running replicas.
+  static std::multiset<std::string> running_on(NodeProcess& head, const std::string& deployment) {
+    std::multiset<std::string> out;
+    auto s = status_of(head);
+    if (!s.contains("deployments")) return out;
+    for (const auto& d : s.at("deployments").as_array()) {
+      if (d.at("name").as_string() != deployment) continue;
+      for (const auto& r : d.at("replicas").as_array()) {
+        if (r.at("state").as_string() == "running") {
+          out.insert(std::string(r.at("node").as_string()));
+        }
+      }
+    }
+    return out;
+  }
+
+  // The pid of the process that answered GET /api/screener/status, or -1.
+  static int64_t answering_pid(NodeProcess& head) {
+    auto r = head.request("GET", "/api/screener/status");
+    if (!r.is_ok() || r->status != 200) return -1;
+    auto body = parse_json(r->body);
+    return body && body->is_object() ? body->as_object().at("pid").as_int64() : -1;
+  }
+
+  std::string nats_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(ClusterTest, ReplicasSpreadOverTheWorkersAndAnswerFromTheirProcesses) {
+  env_["SCREENER_REPLICAS"] = "2";
+  auto head = start_head();
+  auto w1 = start_worker("worker-1");
+  auto w2 = start_worker("worker-2");
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        return running_on(*head, "screener") == std::multiset<std::string>{"worker-1", "worker-2"};
+      },
+      std::chrono::seconds(60)))
+      << head->cluster_status() << w1->output();
+  EXPECT_EQ(nodes(*head), (std::map<std::string, std::string>{
+                              {"head", "alive"}, {"worker-1", "alive"}, {"worker-2", "alive"}}));
+  // The calls run in the workers' processes, never in the head's.
+  std::set<int64_t> pids;
+  for (int i = 0; i < 40 && pids.size() < 2; ++i) pids.insert(answering_pid(*head));
+  EXPECT_EQ(pids, (std::set<int64_t>{w1->pid(), w2->pid()}));
+  // Real work crosses too: a screen over the store the head named.
+  auto screen =
+      head->request("POST", "/api/screener/screen", R"({"expression":"close > 0","limit":5})");
+  ASSERT_EQ(screen->status, 200) << screen->body;
+  EXPECT_EQ(parse_json(screen->body)->as_object().at("universe_size").as_int64(), 13);
+  // A worker that leaves says so: its replicas are re-placed at once, on the other worker.
+  ASSERT_TRUE(w2->stop());
+  EXPECT_TRUE(testing::wait_until([&] { return nodes(*head)["worker-2"] == "dead"; }));
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        return running_on(*head, "screener") == std::multiset<std::string>{"worker-1", "worker-1"};
+      },
+      std::chrono::seconds(30)))
+      << head->cluster_status();
+}
+
+TEST_F(ClusterTest, ReplicasThatFitNowhereWaitUntilAWorkerJoins) {
+  auto head = start_head();
+  // Nothing placed yet: the head has no room.
+  EXPECT_TRUE(running_on(*head, "screener").empty());
+  auto r = head->request("GET", "/api/screener/status", "", std::chrono::seconds(1));
+  EXPECT_TRUE(!r.is_ok() || r->status >= 500);
+  auto w1 = start_worker("worker-1");
+  EXPECT_TRUE(testing::wait_until(
+      [&] { return running_on(*head, "screener") == std::multiset<std::string>{"worker-1"}; },
+      std::chrono::seconds(60)))
+      << head->cluster_status() << w1->output();
+  EXPECT_EQ(answering_pid(*head), w1->pid());
+}
+
+TEST_F(ClusterTest, KillingAWorkerUnderLoadLosesAlmostNoRequest) {
+  env_["SCREENER_REPLICAS"] = "2";
+  auto head = start_head();
+  auto w1 = start_worker("worker-1");
+  auto w2 = start_worker("worker-2");
+  ASSERT_TRUE(testing::wait_until([&] { return running_on(*head, "screener").size() == 2; },
+                                  std::chrono::seconds(60)))
+      << head->cluster_status();
+
+  // Four clients send GETs without pause; failures are counted by when they happened.
+  using Clock = std::chrono::steady_clock;
+  std::atomic<bool> done{false};
+  std::mutex mu;
+  std::vector<std::pair<Clock::time_point, bool>> results;  // when, ok
+  std::string first_failure;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] {
+      while (!done) {
+        auto r = head->request("GET", "/api/screener/status", "", std::chrono::seconds(10));
+        bool ok = r.is_ok() && r->status == 200;
+        std::lock_guard lock(mu);
+        if (!ok && first_failure.empty()) {
+          first_failure =
+              r.is_ok() ? std::to_string(r->status) + " " + r->body : r.status().to_string();
+        }
+        results.emplace_back(Clock::now(), ok);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto killed_at = Clock::now();
+  w1->kill9();
+  // Recovery: two replicas running again, both on the surviving worker.
+  bool recovered = testing::wait_until(
+      [&] {
+        return running_on(*head, "screener") == std::multiset<std::string>{"worker-2", "worker-2"};
+      },
+      std::chrono::seconds(30));
+  const auto recovered_at = Clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  done = true;
+  for (auto& t : clients) t.join();
+  ASSERT_TRUE(recovered) << head->cluster_status();
+
+  int after = 0, failed_after = 0, failed_since_recovery = 0, since_recovery = 0;
+  for (const auto& [when, ok] : results) {
+    if (when >= killed_at && when < killed_at + std::chrono::seconds(5)) {
+      ++after;
+      failed_after += ok ? 0 : 1;
+    }
+    if (when >= recovered_at) {
+      ++since_recovery;
+      failed_since_recovery += ok ? 0 : 1;
+    }
+  }
+  std::cout << "[ figures  ] requests in the 5 s after kill -9: " << after << ", failed "
+            << failed_after << "; replicas serving again after "
+            << std::chrono::duration<double>(recovered_at - killed_at).count() << " s\n";
+  ASSERT_GT(after, 100);
+  EXPECT_LT(failed_after * 100, after) << failed_after << " of " << after << " failed";
+  EXPECT_GT(since_recovery, 0);
+  EXPECT_EQ(failed_since_recovery, 0) << first_failure;
+  EXPECT_TRUE(testing::wait_until([&] { return nodes(*head)["worker-1"] == "dead"; }));
+  std::string events = head->cluster_status();
+  EXPECT_NE(events.find("\"node_lost\""), std::string::npos) << events;
+  EXPECT_NE(events.find("\"replica_lost\""), std::string::npos) << events;
+}
+
+}  // namespace
+}  // namespace tc
