@@ -116,14 +116,22 @@ void print_info(const infra::InfraSettings& s) {
 // them (prefixed by the service's name when there are several) until interrupted.
 int print_logs(const infra::InfraSettings& s, const std::vector<infra::Service*>& services,
                int lines, bool follow) {
+  std::vector<std::pair<std::string, fs::path>> files;
+  for (infra::Service* svc : services) files.emplace_back(svc->name(), s.log(svc->name()));
+  return print_log_files(files, lines, follow);
+}
+
+}  // namespace
+
+int print_log_files(const std::vector<std::pair<std::string, fs::path>>& files, int lines,
+                    bool follow) {
   struct Log {
     std::string name;
     fs::path path;
     std::streamoff offset = 0;
   };
   std::vector<Log> logs;
-  for (infra::Service* svc : services)
-    logs.push_back({std::string(svc->name()), s.log(svc->name())});
+  for (const auto& [name, path] : files) logs.push_back({name, path});
   bool several = logs.size() > 1;
   for (Log& log : logs) {
     std::ifstream in(log.path);
@@ -162,6 +170,8 @@ int print_logs(const infra::InfraSettings& s, const std::vector<infra::Service*>
   }
   return 0;
 }
+
+namespace {
 
 int cleanup(const infra::InfraSettings& s, const std::vector<infra::Service*>& services, bool yes) {
   std::vector<fs::path> doomed;

@@ -32,4 +32,9 @@ Result<infra::InfraSettings> infra_settings(const std::string& dir, const std::s
 Status start_infra(const infra::InfraSettings& settings);
 Status stop_infra(const infra::InfraSettings& settings);
 
+// Prints the last `lines` lines of each (name, path) log, then, when following, what is appended
+// to any of them (prefixed by its name when there are several) until interrupted.
+int print_log_files(const std::vector<std::pair<std::string, std::filesystem::path>>& files,
+                    int lines, bool follow);
+
 }  // namespace tc::cli

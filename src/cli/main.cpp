@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "cli/backtest_command.hpp"
+#include "cli/cluster_command.hpp"
 #include "cli/control_client.hpp"
 #include "cli/infra_command.hpp"
 #include "cli/status_printer.hpp"
@@ -341,8 +342,8 @@ int run_post(const ClientFlags& flags, const char* target, const char* done) {
 
 int not_built(const std::string& verb) {
   std::cerr << "tradecluster " << verb
-            << ": multi-node clusters and the watcher are not built yet; "
-               "`tradecluster start` runs the whole system in one process\n";
+            << ": the watcher (node autoscaler) is not built yet; `tradecluster cluster start "
+               "--num-workers N` starts a cluster of N workers\n";
   return kExitUsage;
 }
 
@@ -432,8 +433,41 @@ int main(int argc, char** argv) {
     infra_aliases[action] = sub;
   }
 
-  for (const char* verb : {"cluster", "watcher", "add-worker"}) {
-    auto* sub = app.add_subcommand(verb, "Not built yet: multi-node operation");
+  tc::cli::ClusterFlags cluster_flags;
+  ClientFlags cluster_status_flags;
+  auto add_cluster_options = [&](CLI::App& sub, bool with_action) {
+    if (with_action) {
+      sub.add_option("action", cluster_flags.action, "start, stop, restart, status or logs")
+          ->required()
+          ->check(CLI::IsMember({"start", "stop", "restart", "status", "logs"}));
+    }
+    sub.add_option("--num-workers", cluster_flags.num_workers, "start: workers (default 2)");
+    sub.add_option("--num-cpus", cluster_flags.num_cpus,
+                   "start: logical CPUs per node (default 2)");
+    sub.add_option("--object-store-memory", cluster_flags.object_store_memory,
+                   "start: each node's market-data cache (default 2GB)");
+    sub.add_flag("--with-infra", cluster_flags.with_infra,
+                 "start: PostgreSQL and Redis too, and the cluster on them");
+    sub.add_option("--dir", cluster_flags.dir, "Where data/ and logs/ live (default .)");
+    sub.add_option("--env-file", cluster_flags.env_file, "Settings file (default <dir>/.env)");
+    sub.add_option("--service", cluster_flags.services, "logs: head, worker-N")->delimiter(',');
+    sub.add_flag("--follow,-f", cluster_flags.follow, "logs: keep printing what is appended");
+    sub.add_option("--lines,-n", cluster_flags.lines, "logs: lines of each log (default 50)");
+    sub.add_flag("--json", cluster_status_flags.json, "status: print JSON");
+  };
+  auto* cluster = app.add_subcommand(
+      "cluster", "nats-server, a head and N workers as local processes (infra.py *-ray)");
+  add_cluster_options(*cluster, true);
+  std::map<std::string, CLI::App*> cluster_aliases;
+  for (const char* action : {"start", "stop", "restart", "status", "logs"}) {
+    std::string verb = std::string(action) + "-ray";
+    auto* sub = app.add_subcommand(verb, "tradecluster cluster " + std::string(action));
+    add_cluster_options(*sub, false);
+    cluster_aliases[action] = sub;
+  }
+
+  for (const char* verb : {"watcher", "add-worker"}) {
+    auto* sub = app.add_subcommand(verb, "Not built yet: the node autoscaler");
     sub->allow_extras();
   }
 
@@ -485,7 +519,20 @@ int main(int argc, char** argv) {
     infra_flags.action = action;
     return tc::cli::run_infra(infra_flags);
   }
-  for (const char* verb : {"cluster", "watcher", "add-worker"}) {
+  for (const auto& [action, sub] : cluster_aliases) {
+    if (sub->parsed()) cluster_flags.action = action;
+  }
+  if (cluster->parsed() || !cluster_flags.action.empty()) {
+    if (cluster_flags.action == "status") {
+      cluster_status_flags.env_file =
+          cluster_flags.env_file.empty()
+              ? (std::filesystem::path(cluster_flags.dir) / ".env").string()
+              : cluster_flags.env_file;
+      return run_status(cluster_status_flags);
+    }
+    return tc::cli::run_cluster(cluster_flags);
+  }
+  for (const char* verb : {"watcher", "add-worker"}) {
     if (app.got_subcommand(verb)) return not_built(verb);
   }
   return kExitUsage;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -203,6 +204,60 @@ TEST_F(ClusterTest, KillingAWorkerUnderLoadLosesAlmostNoRequest) {
   std::string events = head->cluster_status();
   EXPECT_NE(events.find("\"node_lost\""), std::string::npos) << events;
   EXPECT_NE(events.find("\"replica_lost\""), std::string::npos) << events;
+}
+
+// The seed's infra.py start-ray / status-ray / logs-ray / stop-ray: nats-server, a head and two
+// workers as local processes of one directory.
+TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {
+  testing::TempDir dir;
+  uint16_t api = testing::free_port(), control = testing::free_port(), nats = testing::free_port();
+  std::ofstream(dir.path() / ".env")
+      << "NATS_PORT=" << nats << "\nTC_PORT=" << api << "\nTC_DASHBOARD_PORT=" << control
+      << "\nTC_SIMULATOR_INSTRUMENTS=13\n"
+         "TC_SIMULATOR_HISTORY_DAYS=30\n";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), TC_BINARY);
+    return testing::run_command(args, {}, dir.path(), std::chrono::seconds(180));
+  };
+  auto started = run({"cluster", "start", "--num-workers", "2", "--num-cpus", "1",
+                      "--object-store-memory", "256MB"});
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_NE(started.output.find("http://127.0.0.1:" + std::to_string(api)), std::string::npos)
+      << started.output;
+  // A second start refuses: one cluster per directory.
+  EXPECT_NE(run({"start-ray"}).exit_code, 0);
+
+  auto status = run({"status-ray", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  auto parsed = parse_json(status.output.substr(0, status.output.find('\n')));
+  ASSERT_TRUE(parsed.is_ok()) << status.output;
+  std::set<std::string> alive;
+  for (const auto& n : parsed->as_object().at("nodes").as_array()) {
+    if (n.at("state").as_string() == "alive") alive.insert(std::string(n.at("id").as_string()));
+  }
+  EXPECT_EQ(alive, (std::set<std::string>{"head", "worker-1", "worker-2"}));
+  net::HttpCall call;
+  call.port = api;
+  call.target = "/api/screener/status";
+  auto answered = net::http_request(call);
+  ASSERT_TRUE(answered.is_ok());
+  EXPECT_EQ(answered->status, 200) << answered->body;
+
+  testing::CommandResult logs;
+  EXPECT_TRUE(testing::wait_until([&] {  // logs are flushed every second
+    logs = run({"logs-ray", "--service", "worker-1", "--lines", "5"});
+    return logs.output.find("node=worker-1 role=worker") != std::string::npos;
+  })) << logs.output;
+  EXPECT_EQ(logs.exit_code, 0);
+  for (const char* f :
+       {"data/head", "data/worker-1", "data/worker-2", "logs/head.log", "logs/worker-2.log"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / f)) << f;
+  }
+
+  auto stopped = run({"cluster", "stop"});
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.output;
+  EXPECT_FALSE(net::http_request(call).is_ok());                // the head is gone
+  EXPECT_EQ(testing::raw_exchange(nats, "PING\r\n", 500), "");  // and nats-server
 }
 
 }  // namespace

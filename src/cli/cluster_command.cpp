@@ -1,0 +1,237 @@
+#include "cli/cluster_command.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/control_client.hpp"
+#include "cli/infra_command.hpp"
+#include "core/config_source.hpp"
+#include "infra/process.hpp"
+
+namespace tc::cli {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr Duration kNodeStopGrace = std::chrono::seconds(60);
+// Marks a cluster started with --with-infra: `cluster stop` stops PostgreSQL and Redis too.
+constexpr const char* kInfraMarker = "cluster-with-infra";
+
+int fail(const Status& s, int code = kExitFailure) {
+  std::cerr << "tradecluster cluster: " << s.message() << "\n";
+  return code;
+}
+
+void say(const std::string& line) { std::cerr << "cluster: " << line << "\n"; }
+
+std::string self_binary() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "tradecluster" : exe.string();
+}
+
+fs::path pid_file(const infra::InfraSettings& s, const std::string& node) {
+  return s.dir("data") / (node + ".pid");
+}
+
+// The nodes this directory's cluster runs: the head, then worker-N by number.
+std::vector<std::string> known_nodes(const infra::InfraSettings& s) {
+  std::vector<std::pair<int, std::string>> workers;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(s.dir("data"), ec)) {
+    std::string name = e.path().filename().string();
+    if (!name.starts_with("worker-") || !name.ends_with(".pid")) continue;
+    std::string node = name.substr(0, name.size() - 4);
+    workers.emplace_back(std::atoi(node.c_str() + 7), node);
+  }
+  std::sort(workers.begin(), workers.end());
+  std::vector<std::string> out{"head"};
+  for (auto& [n, node] : workers) out.push_back(node);
+  return out;
+}
+
+// Waits for `done`, printing a dot a second after `what`; true when it held within `timeout`.
+template <typename Done>
+bool wait_for(const std::string& what, std::chrono::seconds timeout, Done done) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  std::cerr << what << std::flush;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) {
+      std::cerr << " ok\n";
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    std::cerr << "." << std::flush;
+  }
+  std::cerr << " timed out\n";
+  return false;
+}
+
+Result<ConfigSource> node_settings(const infra::InfraSettings& s, const std::string& env_file) {
+  return ConfigSource::load({}, env_file.empty() ? (s.root / ".env").string() : env_file);
+}
+
+Result<ControlClient> head_client(const infra::InfraSettings& s, const std::string& env_file) {
+  auto source = node_settings(s, env_file);
+  if (!source) return source.status();
+  std::string host, token;
+  int64_t port = 8265;
+  TC_ASSIGN_OR_RETURN(host, source->get_string("TC_DASHBOARD_HOST", "127.0.0.1"));
+  TC_ASSIGN_OR_RETURN(port, source->get_int("TC_DASHBOARD_PORT", 8265, 1, 65535));
+  TC_ASSIGN_OR_RETURN(token, source->get_string("TC_API_TOKEN", ""));
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  return ControlClient(host, static_cast<uint16_t>(port), token);
+}
+
+// Workers the head reports alive.
+int alive_workers(const ControlClient& head) {
+  auto status = head.get("/api/cluster/status");
+  if (!status || !status->is_object() || !status->as_object().contains("nodes")) return 0;
+  int n = 0;
+  for (const auto& node : status->as_object().at("nodes").as_array()) {
+    const auto& o = node.as_object();
+    if (o.at("state").as_string() == "alive" && !o.at("is_head").as_bool()) ++n;
+  }
+  return n;
+}
+
+Status start_cluster(const ClusterFlags& f, const infra::InfraSettings& s) {
+  if (f.num_workers < 0 || f.num_workers > 100) {
+    return invalid_argument("--num-workers must lie between 0 and 100");
+  }
+  if (infra::running_pid(pid_file(s, "head"))) {
+    return failed_precondition("a cluster already runs from " + s.root.string() +
+                               ": tradecluster cluster status, or cluster stop first");
+  }
+  // nats-server always; PostgreSQL, Redis and Adminer with --with-infra.
+  auto all = infra::make_services(s);
+  std::vector<infra::Service*> services;
+  for (const auto& svc : all) {
+    if (f.with_infra || svc->name() == "nats") services.push_back(svc.get());
+  }
+  TC_RETURN_IF_ERROR(infra::start_services(services, say));
+  std::error_code ec;
+  fs::create_directories(s.dir("data"), ec);
+  fs::create_directories(s.dir("logs"), ec);
+  if (f.with_infra) {
+    std::ofstream(s.dir("data") / kInfraMarker) << "postgres redis nats adminer\n";
+    std::string host = s.host == "0.0.0.0" ? "127.0.0.1" : s.host;
+    setenv("TC_STORE", "postgres", 1);
+    setenv("POSTGRES_HOST", host.c_str(), 1);
+    setenv("POSTGRES_PORT", std::to_string(s.postgres_port).c_str(), 1);
+    setenv("POSTGRES_DB", s.postgres_db.c_str(), 1);
+    setenv("POSTGRES_USER", s.postgres_user.c_str(), 1);
+    setenv("POSTGRES_PASSWORD", s.postgres_password.c_str(), 1);
+    setenv("TC_CACHE", "redis", 1);
+    setenv("REDIS_HOST", host.c_str(), 1);
+    setenv("REDIS_PORT", std::to_string(s.redis_port).c_str(), 1);
+    setenv("REDIS_PASSWORD", s.redis_password.c_str(), 1);
+  }
+  const std::string nats = "nats://127.0.0.1:" + std::to_string(s.nats_port);
+  const std::string exe = self_binary();
+  const std::string logs = s.dir("logs").string();
+  auto env_file = f.env_file.empty() ? (s.root / ".env").string() : f.env_file;
+
+  auto spawn = [&](const std::string& node, std::vector<std::string> argv) -> Status {
+    argv.insert(argv.end(), {"--data-dir", (s.dir("data") / node).string(), "--log-dir", logs,
+                             "--num-cpus", f.num_cpus, "--object-store-memory",
+                             f.object_store_memory, "--env-file", env_file});
+    auto pid = infra::spawn_detached(argv, s.dir("logs") / (node + ".out"), pid_file(s, node));
+    if (!pid) return pid.status();
+    say("started " + node + " (pid " + std::to_string(*pid) + "), log " + logs + "/" + node +
+        ".log");
+    return Status::ok();
+  };
+  TC_RETURN_IF_ERROR(spawn("head", {exe, "node", "--head", "--address", nats}));
+  auto head = head_client(s, f.env_file);
+  if (!head) return head.status();
+  bool up = wait_for("waiting for the head", std::chrono::seconds(120),
+                     [&] { return head->ready() || !infra::running_pid(pid_file(s, "head")); });
+  if (!up || !infra::running_pid(pid_file(s, "head"))) {
+    return unavailable("the head did not start; see " + logs + "/head.out and head.log");
+  }
+  for (int i = 1; i <= f.num_workers; ++i) {
+    std::string name = "worker-" + std::to_string(i);
+    TC_RETURN_IF_ERROR(spawn(name, {exe, "node", "--address", nats, "--name", name}));
+  }
+  if (!wait_for("waiting for " + std::to_string(f.num_workers) + " workers to join",
+                std::chrono::seconds(120), [&] { return alive_workers(*head) >= f.num_workers; })) {
+    return unavailable("not every worker joined; see " + logs + "/worker-*.out");
+  }
+  auto source = node_settings(s, f.env_file);
+  std::string api = "127.0.0.1:8000";
+  if (source) {
+    auto host = source->get_string("TC_HOST", "127.0.0.1");
+    auto port = source->get_int("TC_PORT", 8000, 1, 65535);
+    if (host && port) api = *host + ":" + std::to_string(*port);
+  }
+  std::cout << "cluster started: head and " << f.num_workers << " workers on " << nats
+            << "\n  API          http://" << api << "\n  control API  http://" << head->address()
+            << "\n  status       tradecluster cluster status\n"
+            << "  logs         tradecluster cluster logs --service head|worker-N [--follow]\n";
+  return Status::ok();
+}
+
+Status stop_cluster(const infra::InfraSettings& s) {
+  // Workers first (the head re-places nothing while it is stopping anyway), then the head.
+  std::vector<std::string> nodes = known_nodes(s);
+  std::rotate(nodes.begin(), nodes.begin() + 1, nodes.end());
+  for (const std::string& node : nodes) {
+    auto pid = infra::running_pid(pid_file(s, node));
+    if (!pid) continue;
+    say("stopping " + node + " (pid " + std::to_string(*pid) + ")");
+    if (!infra::terminate(*pid, kNodeStopGrace)) {
+      return unavailable(node + " (pid " + std::to_string(*pid) + ") did not stop");
+    }
+  }
+  for (const std::string& node : known_nodes(s)) {
+    std::error_code ec;
+    fs::remove(pid_file(s, node), ec);
+  }
+  auto all = infra::make_services(s);
+  std::vector<infra::Service*> services;
+  bool with_infra = fs::exists(s.dir("data") / kInfraMarker);
+  for (const auto& svc : all) {
+    if (with_infra || svc->name() == "nats") services.push_back(svc.get());
+  }
+  TC_RETURN_IF_ERROR(infra::stop_services(services, say));
+  std::error_code ec;
+  fs::remove(s.dir("data") / kInfraMarker, ec);
+  return Status::ok();
+}
+
+}  // namespace
+
+int run_cluster(const ClusterFlags& f) {
+  auto settings = infra_settings(f.dir, f.env_file);
+  if (!settings) return fail(settings.status(), kExitUsage);
+  const std::string& a = f.action;
+  if (a == "start" || a == "restart") {
+    if (a == "restart") {
+      if (Status s = stop_cluster(*settings); !s.is_ok()) return fail(s);
+    }
+    if (Status s = start_cluster(f, *settings); !s.is_ok()) return fail(s);
+    return 0;
+  }
+  if (a == "stop") {
+    if (Status s = stop_cluster(*settings); !s.is_ok()) return fail(s);
+    std::cout << "cluster stopped\n";
+    return 0;
+  }
+  if (a == "logs") {
+    std::vector<std::pair<std::string, fs::path>> files;
+    for (const std::string& node : f.services.empty() ? known_nodes(*settings) : f.services) {
+      files.emplace_back(node, settings->dir("logs") / (node + ".log"));
+    }
+    return print_log_files(files, f.lines, f.follow);
+  }
+  return fail(invalid_argument("unknown action '" + a + "'"), kExitUsage);
+}
+
+}  // namespace tc::cli
