@@ -31,8 +31,12 @@
 #             connections on a nats-server of its own, with 1 and 8 requester threads
 #             (bench/bus_bench.cpp).
 #
+#   cluster   a call routed by a deployment to a replica in another process (a worker's
+#             ReplicaHost) beside raw nats.c request/reply between the same two processes, with
+#             1 and 8 callers (bench/cluster_bench.cpp).
+#
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
-#                     [http|market|screener|algorunner|postgres|bus|all]
+#                     [http|market|screener|algorunner|postgres|bus|cluster|all]
 #
 # Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
 # so that both see the same conditions.
@@ -57,7 +61,12 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build --target tradecluster market_bench stream_bench screener_bench \
-  algorunner_bench postgres_bench bus_bench > /dev/null
+  algorunner_bench postgres_bench bus_bench cluster_bench > /dev/null
+
+if [ "$only" = cluster ] || [ "$only" = all ]; then
+  ./build/bench/cluster_bench "$duration" "$rounds"
+  [ "$only" = cluster ] && exit 0
+fi
 
 if [ "$only" = bus ] || [ "$only" = all ]; then
   ./build/bench/bus_bench "$duration" "$rounds"
