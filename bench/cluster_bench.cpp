@@ -120,7 +120,7 @@ serve::DeploymentSpec echo_spec() {
   ElasticPool lifecycle(ElasticPoolOptions{"lifecycle"});
   serve::ReplicaHost host(**bus, clock, requests, lifecycle, "bench", "worker-1");
   host.add(echo_spec());
-  (void)host.start();
+  (void)host.start("{}");
   while (true) pause();
 }
 

@@ -50,6 +50,16 @@ std::optional<std::string> NodeRegistry::reserve(const ResourceSet& request) {
   return best->id;
 }
 
+bool NodeRegistry::reserve_on(const std::string& node_id, const ResourceSet& request) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(node_id);
+  if (it == nodes_.end() || !it->second.alive || !request.fits_in(it->second.available)) {
+    return false;
+  }
+  it->second.available -= request;
+  return true;
+}
+
 void NodeRegistry::release(const std::string& node_id, const ResourceSet& request) {
   std::lock_guard lock(mu_);
   auto it = nodes_.find(node_id);

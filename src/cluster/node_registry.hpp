@@ -40,6 +40,9 @@ class NodeRegistry {
   bool mark_dead(const std::string& id);
   // The id of the node the request was placed on, its resources now reserved.
   std::optional<std::string> reserve(const ResourceSet& request);
+  // Reserves `request` on `node_id` itself (a replica found running there); false when that node
+  // is unknown, dead or has no room.
+  bool reserve_on(const std::string& node_id, const ResourceSet& request);
   // Returns resources reserved on `node_id`; ignored for an unknown node.
   void release(const std::string& node_id, const ResourceSet& request);
   std::vector<NodeInfo> snapshot() const;

@@ -540,6 +540,38 @@ Status Node::start_head() {
   auto monitor = cluster::MembershipMonitor::start(*p.bus, p.nodes, p.clock, options, on_change);
   if (!monitor) return monitor.status();
   p.membership = std::move(monitor).value();
+  return adopt_running_replicas();
+}
+
+Status Node::adopt_running_replicas() {
+  const NodeSettings& s = settings_;
+  Parts& p = *parts_;
+  // Replicas a previous head placed keep running on their workers: take them back under their
+  // ids instead of building new ones. Hosts answer at once; the window covers the round trip.
+  Duration window = std::min<Duration>(std::chrono::seconds(1), 2 * s.heartbeat_interval);
+  auto reports = serve::survey_hosts(*p.bus, s.cluster_name, window);
+  if (!reports) return reports.status();
+  int adopted = 0;
+  for (const serve::HostReport& report : *reports) {
+    auto node = cluster::decode_announcement(report.announcement);
+    if (!node || node->id != report.node || node->id == s.node_name) continue;
+    p.nodes.heard_from(*node);
+    for (const serve::HostedReplica& r : report.replicas) {
+      serve::Deployment* d = p.runtime->find(r.deployment);
+      if (d != nullptr && p.nodes.reserve_on(node->id, d->config().resources)) {
+        d->adopt(r.id, node->id,
+                 std::make_shared<serve::RemoteReplica>(*p.bus, *p.requests, p.clock,
+                                                        s.cluster_name, node->id, r.id));
+        ++adopted;
+        continue;
+      }
+      // Not ours to keep (an unknown deployment, or no room on its node): stopped there.
+      serve::RemoteReplica(*p.bus, *p.requests, p.clock, s.cluster_name, node->id, r.id).stop();
+    }
+  }
+  if (!reports->empty()) {
+    spdlog::info("event=replicas_adopted nodes={} replicas={}", reports->size(), adopted);
+  }
   return Status::ok();
 }
 
@@ -572,16 +604,15 @@ Status Node::start_worker() {
   p.host->add(services::make_screener_deployment(*p.services, s.screener_options));
   p.host->add(services::make_tickscrawler_deployment(*p.services, s.tickscrawler_options));
   if (s.probe) p.host->add(services::make_probe_deployment());
-  TC_RETURN_IF_ERROR(p.host->start());
+  cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
+  cluster::NodeInfo self{s.node_name, host_name(), false,        true,
+                         total,       total,       p.started_at, s.node_labels};
+  TC_RETURN_IF_ERROR(p.host->start(cluster::encode_announcement(self)));
   auto resumed = services::resume_streams(*p.services);
   if (!resumed) return resumed.status();
   if (*resumed > 0) spdlog::info("event=streams_resumed count={}", *resumed);
-  cluster::ResourceSet total = cluster::ResourceSet::from_cpu(s.num_cpus, s.memory_bytes);
-  p.announcer = std::make_unique<cluster::NodeAnnouncer>(
-      *p.bus, s.cluster_name,
-      cluster::NodeInfo{s.node_name, host_name(), false, true, total, total, p.started_at,
-                        s.node_labels},
-      s.heartbeat_interval);
+  p.announcer =
+      std::make_unique<cluster::NodeAnnouncer>(*p.bus, s.cluster_name, self, s.heartbeat_interval);
   spdlog::info("event=node_started node={} role=worker cluster={} num_cpus={} store={}",
                s.node_name, s.cluster_name, s.num_cpus, p.store->backend());
   return Status::ok();

@@ -57,6 +57,8 @@ class Node {
   struct Parts;
   // The head's part of a cluster: membership, and what workers ask of it.
   Status start_head();
+  // A restarted head takes back the replicas its workers still run.
+  Status adopt_running_replicas();
   // A worker runs no API: the replicas the head places on it, and its heartbeat.
   Status start_worker();
   StopReport stop_parts();

@@ -330,6 +330,13 @@ Deployment::Health Deployment::health() const {
   return unpack(health_word_.load(std::memory_order_acquire));
 }
 
+void Deployment::adopt(const std::string& id, const std::string& node,
+                       std::shared_ptr<ReplicaHandle> handle) {
+  std::lock_guard lock(mu_);
+  HealthPublisher publish(*this);
+  controller_.adopt(id, node, std::move(handle));
+}
+
 int Deployment::node_lost(const std::string& node, const std::string& why) {
   std::vector<Dispatch> retry;
   std::vector<std::shared_ptr<Call>> refused;

@@ -85,6 +85,8 @@ class Deployment {
   Health health() const;
   // Calls ongoing on replicas plus calls queued.
   int load() const;
+  // Takes in a replica found running on `node` (see ReplicaController::adopt).
+  void adopt(const std::string& id, const std::string& node, std::shared_ptr<ReplicaHandle> handle);
   // The replicas on `node` are lost (the node was declared dead): new ones are placed elsewhere.
   // Returns how many were lost.
   int node_lost(const std::string& node, const std::string& why);

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
+#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/json_writer.hpp"
 #include "serve/http_error.hpp"
@@ -37,6 +40,38 @@ std::string node_subject(std::string_view cluster, std::string_view node) {
 
 std::string replica_call_subject(std::string_view cluster, std::string_view replica) {
   return "tc.v1.serve." + std::string(cluster) + ".replica." + std::string(replica) + ".call";
+}
+
+std::string hosts_subject(std::string_view cluster) {
+  return "tc.v1.serve." + std::string(cluster) + ".hosts";
+}
+
+Result<std::vector<HostReport>> survey_hosts(cluster::Bus& bus, std::string_view cluster,
+                                             Duration window) {
+  std::string inbox = "tc.v1.serve." + std::string(cluster) + ".survey." + random_hex(8);
+  auto reports = std::make_shared<std::vector<HostReport>>();
+  auto mu = std::make_shared<std::mutex>();
+  auto sub = bus.subscribe(inbox, "", [reports, mu](const cluster::Message& m) {
+    auto parsed = parse_json(m.data);
+    if (!parsed || !parsed->is_object()) return;
+    const json::value& o = *parsed;
+    HostReport r;
+    r.node = string_field(o, "node");
+    r.announcement = string_field(o, "announcement");
+    if (const auto* list = o.as_object().if_contains("replicas"); list && list->is_array()) {
+      for (const auto& item : list->as_array()) {
+        r.replicas.push_back(
+            HostedReplica{string_field(item, "id"), string_field(item, "deployment")});
+      }
+    }
+    std::lock_guard lock(*mu);
+    reports->push_back(std::move(r));
+  });
+  if (!sub) return sub.status();
+  TC_RETURN_IF_ERROR(bus.publish(hosts_subject(cluster), "", inbox));
+  std::this_thread::sleep_for(window);
+  sub->reset();  // no report is delivered after this
+  return std::move(*reports);
 }
 
 std::string replica_health_subject(std::string_view cluster, std::string_view replica) {
@@ -130,6 +165,7 @@ ReplicaHost::ReplicaHost(cluster::Bus& bus, const Clock& clock, Executor& reques
       node_(std::move(node)) {}
 
 ReplicaHost::~ReplicaHost() {
+  survey_.reset();
   orders_.reset();
   std::map<std::string, std::shared_ptr<Hosted>> hosted;
   {
@@ -144,12 +180,30 @@ void ReplicaHost::add(DeploymentSpec spec) {
   specs_.emplace(std::move(name), std::move(spec));
 }
 
-Status ReplicaHost::start() {
+Status ReplicaHost::start(std::string announcement) {
+  announcement_ = std::move(announcement);
   auto sub = bus_.subscribe(node_subject(cluster_, node_), "",
                             [this](const cluster::Message& m) { on_order(m); });
   if (!sub) return sub.status();
   orders_ = std::move(sub).value();
+  auto survey = bus_.subscribe(hosts_subject(cluster_), "", [this](const cluster::Message& m) {
+    if (!m.reply_to.empty()) (void)bus_.publish(m.reply_to, report_json());
+  });
+  if (!survey) return survey.status();
+  survey_ = std::move(survey).value();
   return Status::ok();
+}
+
+std::string ReplicaHost::report_json() const {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("node", node_).field("announcement", announcement_);
+  w.key("replicas").begin_array();
+  for (const HostedReplica& r : replicas()) {
+    w.begin_object().field("id", r.id).field("deployment", r.deployment).end_object();
+  }
+  w.end_array().end_object();
+  return out;
 }
 
 std::vector<HostedReplica> ReplicaHost::replicas() const {
@@ -196,14 +250,7 @@ void ReplicaHost::on_order(const cluster::Message& m) {
     gone.reset();  // its calls still running hold the handler
     reply(m.reply_to, Status::ok());
   } else if (op == "list") {
-    std::string out;
-    JsonWriter w(out);
-    w.begin_object().field("node", node_).key("replicas").begin_array();
-    for (const HostedReplica& r : replicas()) {
-      w.begin_object().field("id", r.id).field("deployment", r.deployment).end_object();
-    }
-    w.end_array().end_object();
-    if (!m.reply_to.empty()) (void)bus_.publish(m.reply_to, out);
+    if (!m.reply_to.empty()) (void)bus_.publish(m.reply_to, report_json());
   } else {
     reply(m.reply_to, invalid_argument("unknown order: " + m.data.substr(0, 200)));
   }

@@ -8,6 +8,8 @@
 //
 // Subjects (cluster = the cluster's name, so clusters sharing a server never meet):
 //   tc.v1.serve.<cluster>.node.<node>                 orders to a node's host (JSON)
+//   tc.v1.serve.<cluster>.hosts                       "what do you run?" to every host (a
+//                                                     restarted head's survey)
 //   tc.v1.serve.<cluster>.replica.<replica>.call      calls (replica_wire.hpp)
 //   tc.v1.serve.<cluster>.replica.<replica>.health    health checks
 // A replica whose process died has no subscriber left: a call gets "no responders" at once and
@@ -31,6 +33,7 @@ namespace tc::serve {
 std::string node_subject(std::string_view cluster, std::string_view node);
 std::string replica_call_subject(std::string_view cluster, std::string_view replica);
 std::string replica_health_subject(std::string_view cluster, std::string_view replica);
+std::string hosts_subject(std::string_view cluster);
 
 // A replica on another node. Calls wait for their answer on the requests executor.
 class RemoteReplica final : public ReplicaHandle {
@@ -57,6 +60,17 @@ struct HostedReplica {
   std::string deployment;
 };
 
+// What a host answers a survey: its node's announcement (membership.hpp) and its replicas.
+struct HostReport {
+  std::string node;
+  std::string announcement;
+  std::vector<HostedReplica> replicas;
+};
+
+// Asks every host of `cluster` what it runs; the reports that arrive within `window`.
+Result<std::vector<HostReport>> survey_hosts(cluster::Bus& bus, std::string_view cluster,
+                                             Duration window);
+
 // A worker node's replicas, built and stopped on the head's orders.
 class ReplicaHost {
  public:
@@ -69,13 +83,14 @@ class ReplicaHost {
 
   // The deployments it can run; before start().
   void add(DeploymentSpec spec);
-  // Listens for orders.
-  Status start();
+  // Listens for orders and surveys; `announcement` is what it tells a survey of its node.
+  Status start(std::string announcement);
   std::vector<HostedReplica> replicas() const;
 
  private:
   struct Hosted;
   void on_order(const cluster::Message& m);
+  std::string report_json() const;
   // Builds `replica` of `deployment` and answers the head on `reply_to`.
   void start_replica(const std::string& deployment, const std::string& replica,
                      const std::string& reply_to);
@@ -87,7 +102,8 @@ class ReplicaHost {
   Executor& lifecycle_;
   const std::string cluster_, node_;
   std::map<std::string, DeploymentSpec> specs_;
-  std::unique_ptr<cluster::Subscription> orders_;
+  std::string announcement_;
+  std::unique_ptr<cluster::Subscription> orders_, survey_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Hosted>> hosted_;  // by replica id
 };

@@ -132,6 +132,19 @@ bool ReplicaController::health_checked(Replica& replica, uint64_t generation,
   return true;
 }
 
+void ReplicaController::adopt(const std::string& id, const std::string& node,
+                              std::shared_ptr<ReplicaHandle> handle) {
+  auto r = std::make_shared<Replica>();
+  r->id = id;
+  r->node = node;
+  r->state = ReplicaState::kStarting;
+  r->handle = std::move(handle);
+  r->placed_at = clock_.now();
+  r->next_check = clock_.now();  // checked on the next pass
+  add_event("replica_adopted", r.get(), "found running on node " + node);
+  replicas_.push_back(std::move(r));
+}
+
 bool ReplicaController::replica_lost(Replica& replica, const std::string& why) {
   if (replica.state == ReplicaState::kPending) return false;
   if (replica.lost) return false;

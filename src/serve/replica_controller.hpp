@@ -59,6 +59,10 @@ class ReplicaController {
   // Places, drains and stops replicas toward the target (part of reconcile; undeploy too).
   void reconcile_replicas(TimePoint now, Work& work);
 
+  // Takes in a replica found running on `node` (a restarted head's): it keeps its id, is
+  // starting until its first health check passes, and counts toward the target. Its resources
+  // must be reserved on that node already.
+  void adopt(const std::string& id, const std::string& node, std::shared_ptr<ReplicaHandle> handle);
   // A constructor finished: with `error` the replica is stopped and a new one placed after a
   // backoff. Otherwise returns the generation of the first health check, which the caller runs
   // at once; nullopt when the replica is no longer starting. A replica removed meanwhile

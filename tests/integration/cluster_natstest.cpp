@@ -2,6 +2,7 @@
 // its own for replicas, and workers (`node --address`) that run them. Each test names its own
 // cluster, so tests sharing the server never meet.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <fstream>
@@ -204,6 +205,57 @@ TEST_F(ClusterTest, KillingAWorkerUnderLoadLosesAlmostNoRequest) {
   std::string events = head->cluster_status();
   EXPECT_NE(events.find("\"node_lost\""), std::string::npos) << events;
   EXPECT_NE(events.find("\"replica_lost\""), std::string::npos) << events;
+}
+
+// The head crashes and comes back: the replicas running on workers, and the work they do, go on;
+// the new head takes them back under the same ids instead of building new ones.
+TEST_F(ClusterTest, ARestartedHeadTakesBackTheRunningReplicasAndTheirWork) {
+  auto head = start_head();
+  auto w1 = start_worker("worker-1");
+  auto ids = [&] {
+    std::set<std::string> out;
+    auto s = status_of(*head);
+    if (!s.contains("deployments")) return out;
+    for (const auto& d : s.at("deployments").as_array()) {
+      for (const auto& r : d.at("replicas").as_array()) {
+        if (r.at("state").as_string() == "running") out.insert(std::string(r.at("id").as_string()));
+      }
+    }
+    return out;
+  };
+  ASSERT_TRUE(testing::wait_until([&] { return ids().size() == 3; }, std::chrono::seconds(60)))
+      << head->cluster_status();
+  const std::set<std::string> before = ids();
+  // Work on the worker: a live stream its tickscrawler replica runs.
+  std::string symbols = head->crypto_symbols();
+  auto started = head->request("POST", "/api/tickscrawler/stream",
+                               R"({"source":"simulator","symbols":[)" + symbols + "]}");
+  ASSERT_EQ(started->status, 202) << started->body;
+  std::string id(parse_json(started->body)->as_object().at("id").as_string());
+  auto stored = [&]() -> int64_t {
+    auto r = head->request("GET", "/api/tickscrawler/streams/" + id);
+    if (!r.is_ok() || r->status != 200) return -1;
+    auto job = parse_json(r->body);
+    const auto* result = job->as_object().if_contains("result");
+    if (result == nullptr || !result->is_object()) return 0;
+    const auto* n = result->as_object().if_contains("ticks_stored");
+    return n != nullptr && n->is_int64() ? n->as_int64() : 0;
+  };
+  ASSERT_TRUE(testing::wait_until([&] { return stored() > 0; }, std::chrono::seconds(60)));
+
+  head->signal(SIGKILL);
+  ASSERT_TRUE(head->wait_exit(std::chrono::seconds(10)));
+  ASSERT_TRUE(head->start()) << head->output();
+  EXPECT_TRUE(testing::wait_until([&] { return ids() == before; }, std::chrono::seconds(30)))
+      << head->cluster_status();
+  EXPECT_NE(head->cluster_status().find("replica_adopted"), std::string::npos);
+  EXPECT_EQ(answering_pid(*head) > 0 ? answering_pid(*head) : -1, w1->pid());
+  // The stream never stopped: it is still running and still storing.
+  int64_t after_restart = stored();
+  EXPECT_TRUE(
+      testing::wait_until([&] { return stored() > after_restart; }, std::chrono::seconds(60)));
+  auto stop = head->request("DELETE", "/api/tickscrawler/stream/" + id);
+  EXPECT_EQ(stop->status, 200) << stop->body;
 }
 
 // The seed's infra.py start-ray / status-ray / logs-ray / stop-ray: nats-server, a head and two

@@ -39,7 +39,7 @@ class RemoteReplicaTest : public ::testing::Test {
       return std::make_unique<EchoReplica>(info);
     };
     host_.add(spec_);
-    EXPECT_TRUE(host_.start().is_ok());
+    EXPECT_TRUE(host_.start("{}").is_ok());
   }
 
   std::pair<Response, CallOutcome> call(ReplicaHandle& h, int route, const Request& r) {
