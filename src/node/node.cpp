@@ -530,8 +530,10 @@ Status Node::start_head() {
       auto failed = p.jobs->fail_jobs_of_node(
           node.id, unavailable("node " + node.id + " was lost (" + why + ")"),
           {"crawl", "algorithm_run"});
-      e.reason +=
-          fmt::format("; {} replicas to re-place, {} jobs failed", lost, failed ? *failed : 0);
+      // Its streams go on here, from where they stopped storing.
+      auto taken = services::take_over_streams(*p.services, node.id);
+      e.reason += fmt::format("; {} replicas to re-place, {} jobs failed, {} streams taken over",
+                              lost, failed ? *failed : 0, taken ? *taken : 0);
     }
     spdlog::log(alive ? spdlog::level::info : spdlog::level::warn, "event={} node={} why=\"{}\"",
                 e.kind, node.id, e.reason);

@@ -22,6 +22,11 @@ struct JobTransition {
   std::optional<int64_t> finished_at;
   std::optional<std::string> result;
   std::optional<std::string> error;
+  // A change of owner (a stream taken over from a lost node): applied only while the stored
+  // owner node is `owner_node_was`, so that two nodes never both take one job.
+  std::optional<std::string> owner_node_was;
+  std::optional<std::string> owner_replica;
+  std::optional<std::string> owner_node;
 };
 
 struct JobQuery {

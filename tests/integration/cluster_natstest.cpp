@@ -258,6 +258,76 @@ TEST_F(ClusterTest, ARestartedHeadTakesBackTheRunningReplicasAndTheirWork) {
   EXPECT_EQ(stop->status, 200) << stop->body;
 }
 
+// A worker running a live stream dies: the head takes the stream over and fetches what it
+// missed, so that the stored trades of the symbol run on without a gap or a repeat.
+TEST_F(ClusterTest, AStreamOfALostWorkerGoesOnElsewhereWithoutGapsOrRepeats) {
+  auto head = start_head();
+  std::map<std::string, std::unique_ptr<WorkerProcess>> workers;
+  workers["worker-1"] = start_worker("worker-1");
+  workers["worker-2"] = start_worker("worker-2");
+  ASSERT_TRUE(testing::wait_until([&] { return running_on(*head, "tickscrawler").size() == 1; },
+                                  std::chrono::seconds(60)));
+  std::string symbols = head->crypto_symbols();
+  std::string symbol = symbols.substr(1, symbols.find('"', 1) - 1);
+  auto started = head->request("POST", "/api/tickscrawler/stream",
+                               R"({"source":"simulator","symbols":[")" + symbol + R"("]})");
+  ASSERT_EQ(started->status, 202) << started->body;
+  std::string id(parse_json(started->body)->as_object().at("id").as_string());
+  auto job = [&] {
+    auto r = head->request("GET", "/api/tickscrawler/streams/" + id);
+    auto parsed = r.is_ok() ? parse_json(r->body) : Result<json::value>(r.status());
+    return parsed && parsed->is_object() ? parsed->as_object() : json::object{};
+  };
+  auto owner = [&] {
+    auto j = job();
+    return j.contains("owner") ? std::string(j.at("owner").at("node").as_string()) : "";
+  };
+  auto stored = [&]() -> int64_t {
+    auto j = job();
+    const auto* result = j.if_contains("result");
+    if (result == nullptr || !result->is_object()) return 0;
+    const auto* n = result->as_object().if_contains("ticks_stored");
+    return n != nullptr && n->is_int64() ? n->as_int64() : 0;
+  };
+  ASSERT_TRUE(testing::wait_until([&] { return stored() > 0; }, std::chrono::seconds(60)));
+  const std::string first_owner = owner();
+  ASSERT_TRUE(workers.contains(first_owner)) << first_owner;
+  std::string since(job().at("started_at").as_string());
+
+  workers[first_owner]->kill9();
+  ASSERT_TRUE(testing::wait_until([&] { return owner() == "head"; }, std::chrono::seconds(30)))
+      << head->cluster_status();
+  EXPECT_EQ(std::string(job().at("state").as_string()), "running");
+  int64_t taken_at = stored();
+  EXPECT_TRUE(testing::wait_until([&] { return stored() > taken_at; }, std::chrono::seconds(60)));
+  auto stop = head->request("DELETE", "/api/tickscrawler/stream/" + id);
+  ASSERT_EQ(stop->status, 200) << stop->body;
+  ASSERT_TRUE(
+      testing::wait_until([&] { return std::string(job().at("state").as_string()) == "stopped"; }));
+
+  auto history =
+      head->request("GET", "/api/tickscrawler/historical?source=simulator&symbol=" + symbol +
+                               "&start=" + since + "&limit=100000");
+  ASSERT_EQ(history->status, 200) << history->body;
+  auto parsed = parse_json(history->body);
+  ASSERT_TRUE(parsed.is_ok());
+  const auto& ticks = parsed->as_object().at("ticks").as_array();
+  ASSERT_GT(ticks.size(), 2u);
+  auto trade_id = [](const json::value& t) {
+    return std::stoll(std::string(t.at("trade_id").as_string()));
+  };
+  int64_t previous = trade_id(ticks[0]);
+  int gaps = 0, repeats = 0;
+  for (size_t i = 1; i < ticks.size(); ++i) {
+    int64_t trade = trade_id(ticks[i]);
+    if (trade == previous) ++repeats;
+    if (trade > previous + 1) ++gaps;
+    previous = trade;
+  }
+  EXPECT_EQ(gaps, 0);
+  EXPECT_EQ(repeats, 0);
+}
+
 // The seed's infra.py start-ray / status-ray / logs-ray / stop-ray: nats-server, a head and two
 // workers as local processes of one directory.
 TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {

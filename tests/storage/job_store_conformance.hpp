@@ -138,6 +138,39 @@ TEST_P(JobStoreConformanceTest, TransitionKeepsFieldsItDoesNotSet) {
   EXPECT_DOUBLE_EQ(after->progress, 0.5);
 }
 
+TEST_P(JobStoreConformanceTest, OneNodeAloneTakesOverAJobFromTheNodeThatOwnedIt) {
+  JobRecord j = job("stream");
+  j.owner_node = "worker-1";
+  j.owner_replica = "tickscrawler#1";
+  j.state = JobState::kRunning;
+  ASSERT_TRUE(store_->jobs().create(j, 10).is_ok());
+  std::atomic<int> taken{0};
+  std::vector<std::thread> takers;
+  for (int n = 2; n <= 5; ++n) {
+    takers.emplace_back([&, n] {
+      JobTransition take;
+      take.from = {JobState::kPending, JobState::kRunning};
+      take.owner_node_was = "worker-1";
+      take.owner_node = "worker-" + std::to_string(n);
+      take.owner_replica = "";
+      auto r = store_->jobs().transition(j.id, take);
+      if (r.is_ok()) {
+        ++taken;
+      } else {
+        EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+        EXPECT_NE(r.status().message().find("owned by node worker-"), std::string::npos);
+      }
+    });
+  }
+  for (auto& t : takers) t.join();
+  EXPECT_EQ(taken, 1);
+  auto after = store_->jobs().get(j.id);
+  ASSERT_TRUE(after.is_ok());
+  EXPECT_NE(after->owner_node, "worker-1");
+  EXPECT_EQ(after->state, JobState::kRunning);
+  EXPECT_EQ(after->params, j.params);
+}
+
 TEST_P(JobStoreConformanceTest, ConcurrentTransitionsLoseNothing) {
   // Progress reports race the start and each other; the start must stick, and exactly one of
   // two racing finishes wins.

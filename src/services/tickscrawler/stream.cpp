@@ -282,6 +282,55 @@ serve::JobWork stream_work(StreamOutputs out, market::Source& source, StreamRequ
   return [work](serve::JobContext& ctx) { return work->run(ctx); };
 }
 
+namespace {
+
+// Runs again the stream `job` a stopped process left active. True when it now runs here.
+Result<bool> resume_stream(const ServiceContext& ctx, const storage::JobRecord& job) {
+  auto params = parse_json(job.params);
+  auto request =
+      params ? StreamRequest::from_params(*params) : Result<StreamRequest>(params.status());
+  market::Source* source = request ? ctx.sources.find(request->source) : nullptr;
+  if (source == nullptr || !source->capabilities().live) {
+    (void)ctx.jobs.end(
+        job.id, storage::JobState::kFailed, nullptr,
+        unavailable("cannot resume after a restart: " +
+                    (request ? "the '" + request->source + "' source has no live feed here"
+                             : request.status().message())));
+    return false;
+  }
+  int64_t from = job.started_at != 0 ? job.started_at : job.created_at;
+  TC_RETURN_IF_ERROR(ctx.runner.resume(
+      job, kStreamTimeLimit,
+      stream_work({ctx.store, ctx.cache, ctx.bus}, *source, std::move(request).value(), from)));
+  return job.state != storage::JobState::kStopping;
+}
+
+}  // namespace
+
+Result<int> take_over_streams(const ServiceContext& ctx, const std::string& from_node) {
+  storage::JobQuery query;
+  query.kind = "stream";
+  query.limit = 100000;
+  auto jobs = ctx.jobs.list(query);
+  if (!jobs) return jobs.status();
+  int taken = 0;
+  for (const storage::JobRecord& job : *jobs) {
+    if (job.owner_node != from_node || storage::is_terminal(job.state)) continue;
+    storage::JobTransition take;
+    take.from = {storage::JobState::kPending, storage::JobState::kRunning,
+                 storage::JobState::kStopping};
+    take.owner_node_was = from_node;
+    take.owner_node = ctx.node;
+    take.owner_replica = "";
+    auto mine = ctx.store.jobs().transition(job.id, take);
+    if (!mine) continue;  // another node took it, or it ended meanwhile
+    auto resumed = resume_stream(ctx, *mine);
+    if (!resumed) return resumed.status();
+    if (*resumed) ++taken;
+  }
+  return taken;
+}
+
 Result<int> resume_streams(const ServiceContext& ctx) {
   int resumed = 0;
   for (storage::JobState state :
@@ -294,24 +343,9 @@ Result<int> resume_streams(const ServiceContext& ctx) {
     if (!jobs) return jobs.status();
     for (const storage::JobRecord& job : *jobs) {
       if (job.owner_node != ctx.node) continue;
-      auto params = parse_json(job.params);
-      auto request =
-          params ? StreamRequest::from_params(*params) : Result<StreamRequest>(params.status());
-      market::Source* source = request ? ctx.sources.find(request->source) : nullptr;
-      if (source == nullptr || !source->capabilities().live) {
-        (void)ctx.jobs.end(
-            job.id, storage::JobState::kFailed, nullptr,
-            unavailable("cannot resume after a restart: " +
-                        (request ? "the '" + request->source + "' source has no live feed here"
-                                 : request.status().message())));
-        continue;
-      }
-      int64_t from = job.started_at != 0 ? job.started_at : job.created_at;
-      Status s = ctx.runner.resume(
-          job, kStreamTimeLimit,
-          stream_work({ctx.store, ctx.cache, ctx.bus}, *source, std::move(request).value(), from));
-      if (!s.is_ok()) return s;
-      if (state != storage::JobState::kStopping) ++resumed;
+      auto one = resume_stream(ctx, job);
+      if (!one) return one.status();
+      if (*one) ++resumed;
     }
   }
   return resumed;

@@ -65,6 +65,11 @@ inline constexpr Duration kStreamTimeLimit = std::chrono::hours(24 * 365 * 100);
 // what they missed, stopping ones end stopped, and one whose source is gone fails. Returns how
 // many resumed.
 Result<int> resume_streams(const ServiceContext& ctx);
+// Takes over the streams a lost node (`from_node`) left active, as resume_streams does for the
+// node's own: each becomes this node's (`ctx.node`) in one conditional change of owner, so that
+// of several nodes taking over, one alone runs it; it then fetches what it missed since its
+// newest stored trade (the trade key keeps nothing twice). Returns how many it took.
+Result<int> take_over_streams(const ServiceContext& ctx, const std::string& from_node);
 
 // `tc.v1.data.trades.<source>.<symbol>`: where a stream publishes its trades.
 std::string trades_subject(std::string_view source, std::string_view symbol);

@@ -127,21 +127,31 @@ Result<JobRecord> PgJobStore::transition(const std::string& id, const JobTransit
       .add(change.result)
       .add(change.error)
       .add(id)
-      .add(from);
+      .add(from)
+      .add(change.owner_replica)
+      .add(change.owner_node)
+      .add(change.owner_node_was);
   return pool_.run([&](PgConnection& c) -> Result<JobRecord> {
     // One conditional statement: racing transitions of one job are applied one after the other.
     auto updated = c.query(
         "UPDATE shared.jobs SET state = COALESCE($1, state), progress = COALESCE($2, progress), "
         "started_at = COALESCE($3, started_at), finished_at = COALESCE($4, finished_at), "
-        "result = COALESCE($5, result), error = COALESCE($6, error) "
-        "WHERE id = $7 AND state = ANY($8::text[]) RETURNING " +
+        "result = COALESCE($5, result), error = COALESCE($6, error), "
+        "owner_replica = COALESCE($9, owner_replica), owner_node = COALESCE($10, owner_node) "
+        "WHERE id = $7 AND state = ANY($8::text[]) AND ($11::text IS NULL OR owner_node = $11) "
+        "RETURNING " +
             std::string(kJobColumns),
         params);
     if (!updated) return updated.status();
     if (!updated->empty()) return read_job(*updated, 0);
-    auto stored = c.query("SELECT state FROM shared.jobs WHERE id = $1", PgParams().add(id));
+    auto stored =
+        c.query("SELECT state, owner_node FROM shared.jobs WHERE id = $1", PgParams().add(id));
     if (!stored) return stored.status();
     if (stored->empty()) return not_found("no job with id " + id);
+    if (change.owner_node_was && stored->text(0, 1) != *change.owner_node_was) {
+      return failed_precondition("job " + id + " is owned by node " +
+                                 std::string(stored->text(0, 1)));
+    }
     auto state = parse_job_state(stored->text(0, 0)).value_or(JobState::kFailed);
     return failed_precondition("job " + id + " is " + std::string(job_state_name(state)) +
                                (is_terminal(state) ? ": it has already ended" : ""));

@@ -116,7 +116,9 @@ Result<JobRecord> SqliteJobStore::transition(const std::string& id, const JobTra
     auto update = conn_.db->prepare(
         "UPDATE shared_jobs SET state = COALESCE(?, state), progress = COALESCE(?, progress), "
         "started_at = COALESCE(?, started_at), finished_at = COALESCE(?, finished_at), "
-        "result = COALESCE(?, result), error = COALESCE(?, error) WHERE id = ? AND state IN (" +
+        "result = COALESCE(?, result), error = COALESCE(?, error), "
+        "owner_replica = COALESCE(?, owner_replica), owner_node = COALESCE(?, owner_node) "
+        "WHERE id = ? AND (? IS NULL OR owner_node = ?) AND state IN (" +
         states + ")");
     if (!update) return update.status();
     int i = 1;
@@ -137,7 +139,11 @@ Result<JobRecord> SqliteJobStore::transition(const std::string& id, const JobTra
     bind_optional(change.finished_at);
     bind_optional(change.result);
     bind_optional(change.error);
+    bind_optional(change.owner_replica);
+    bind_optional(change.owner_node);
     update->bind(i++, id);
+    bind_optional(change.owner_node_was);
+    bind_optional(change.owner_node_was);
     for (JobState from : change.from) update->bind(i++, job_state_name(from));
     TC_RETURN_IF_ERROR(update->run());
     bool applied = conn_.db->changes() > 0;
@@ -145,6 +151,9 @@ Result<JobRecord> SqliteJobStore::transition(const std::string& id, const JobTra
     if (!stored) return stored.status();
     JobRecord job = std::move(stored).value();
     if (!applied) {
+      if (change.owner_node_was && job.owner_node != *change.owner_node_was) {
+        return failed_precondition("job " + id + " is owned by node " + job.owner_node);
+      }
       return failed_precondition("job " + id + " is " + std::string(job_state_name(job.state)) +
                                  (is_terminal(job.state) ? ": it has already ended" : ""));
     }
