@@ -73,9 +73,59 @@ bool wait_for(const std::string& what, std::chrono::seconds timeout, Done done) 
   return false;
 }
 
+}  // namespace
+
+Status spawn_node(const infra::InfraSettings& s, const std::string& node, bool head,
+                  const NodeResources& resources, const std::string& env_file) {
+  const std::string nats =
+      s.host == "0.0.0.0" ? "nats://127.0.0.1:" + std::to_string(s.nats_port) : s.nats_url();
+  std::vector<std::string> argv{self_binary(), "node"};
+  if (head) {
+    argv.insert(argv.end(), {"--head", "--address", nats});
+  } else {
+    argv.insert(argv.end(), {"--address", nats, "--name", node});
+  }
+  const std::string logs = s.dir("logs").string();
+  argv.insert(argv.end(),
+              {"--data-dir", (s.dir("data") / node).string(), "--log-dir", logs, "--num-cpus",
+               resources.num_cpus, "--object-store-memory", resources.object_store_memory,
+               "--env-file", env_file.empty() ? (s.root / ".env").string() : env_file});
+  std::error_code ec;
+  fs::create_directories(s.dir("logs"), ec);
+  auto pid = infra::spawn_detached(argv, s.dir("logs") / (node + ".out"), pid_file(s, node));
+  if (!pid) return pid.status();
+  say("started " + node + " (pid " + std::to_string(*pid) + "), log " + logs + "/" + node + ".log");
+  return Status::ok();
+}
+
+Status stop_node(const infra::InfraSettings& s, const std::string& node) {
+  auto pid = infra::running_pid(pid_file(s, node));
+  if (pid) {
+    say("stopping " + node + " (pid " + std::to_string(*pid) + ")");
+    if (!infra::terminate(*pid, kNodeStopGrace)) {
+      return unavailable(node + " (pid " + std::to_string(*pid) + ") did not stop");
+    }
+  }
+  std::error_code ec;
+  fs::remove(pid_file(s, node), ec);
+  return Status::ok();
+}
+
+std::set<std::string> local_workers_running(const infra::InfraSettings& s) {
+  std::set<std::string> out;
+  for (const std::string& node : known_nodes(s)) {
+    if (node != "head" && infra::running_pid(pid_file(s, node))) out.insert(node);
+  }
+  return out;
+}
+
+namespace {
+
 Result<ConfigSource> node_settings(const infra::InfraSettings& s, const std::string& env_file) {
   return ConfigSource::load({}, env_file.empty() ? (s.root / ".env").string() : env_file);
 }
+
+}  // namespace
 
 Result<ControlClient> head_client(const infra::InfraSettings& s, const std::string& env_file) {
   auto source = node_settings(s, env_file);
@@ -88,6 +138,8 @@ Result<ControlClient> head_client(const infra::InfraSettings& s, const std::stri
   if (host == "0.0.0.0") host = "127.0.0.1";
   return ControlClient(host, static_cast<uint16_t>(port), token);
 }
+
+namespace {
 
 // Workers the head reports alive.
 int alive_workers(const ControlClient& head) {
@@ -134,21 +186,9 @@ Status start_cluster(const ClusterFlags& f, const infra::InfraSettings& s) {
     setenv("REDIS_PASSWORD", s.redis_password.c_str(), 1);
   }
   const std::string nats = "nats://127.0.0.1:" + std::to_string(s.nats_port);
-  const std::string exe = self_binary();
   const std::string logs = s.dir("logs").string();
-  auto env_file = f.env_file.empty() ? (s.root / ".env").string() : f.env_file;
-
-  auto spawn = [&](const std::string& node, std::vector<std::string> argv) -> Status {
-    argv.insert(argv.end(), {"--data-dir", (s.dir("data") / node).string(), "--log-dir", logs,
-                             "--num-cpus", f.num_cpus, "--object-store-memory",
-                             f.object_store_memory, "--env-file", env_file});
-    auto pid = infra::spawn_detached(argv, s.dir("logs") / (node + ".out"), pid_file(s, node));
-    if (!pid) return pid.status();
-    say("started " + node + " (pid " + std::to_string(*pid) + "), log " + logs + "/" + node +
-        ".log");
-    return Status::ok();
-  };
-  TC_RETURN_IF_ERROR(spawn("head", {exe, "node", "--head", "--address", nats}));
+  const NodeResources resources{f.num_cpus, f.object_store_memory};
+  TC_RETURN_IF_ERROR(spawn_node(s, "head", true, resources, f.env_file));
   auto head = head_client(s, f.env_file);
   if (!head) return head.status();
   bool up = wait_for("waiting for the head", std::chrono::seconds(120),
@@ -157,8 +197,7 @@ Status start_cluster(const ClusterFlags& f, const infra::InfraSettings& s) {
     return unavailable("the head did not start; see " + logs + "/head.out and head.log");
   }
   for (int i = 1; i <= f.num_workers; ++i) {
-    std::string name = "worker-" + std::to_string(i);
-    TC_RETURN_IF_ERROR(spawn(name, {exe, "node", "--address", nats, "--name", name}));
+    TC_RETURN_IF_ERROR(spawn_node(s, "worker-" + std::to_string(i), false, resources, f.env_file));
   }
   if (!wait_for("waiting for " + std::to_string(f.num_workers) + " workers to join",
                 std::chrono::seconds(120), [&] { return alive_workers(*head) >= f.num_workers; })) {
@@ -182,18 +221,12 @@ Status stop_cluster(const infra::InfraSettings& s) {
   // Workers first (the head re-places nothing while it is stopping anyway), then the head.
   std::vector<std::string> nodes = known_nodes(s);
   std::rotate(nodes.begin(), nodes.begin() + 1, nodes.end());
-  for (const std::string& node : nodes) {
-    auto pid = infra::running_pid(pid_file(s, node));
-    if (!pid) continue;
-    say("stopping " + node + " (pid " + std::to_string(*pid) + ")");
-    if (!infra::terminate(*pid, kNodeStopGrace)) {
-      return unavailable(node + " (pid " + std::to_string(*pid) + ") did not stop");
-    }
+  // The watcher first, so that it adds nothing while the cluster goes.
+  if (auto watcher = infra::running_pid(s.dir("data") / "watcher.pid")) {
+    say("stopping the watcher (pid " + std::to_string(*watcher) + ")");
+    infra::terminate(*watcher, std::chrono::seconds(10));
   }
-  for (const std::string& node : known_nodes(s)) {
-    std::error_code ec;
-    fs::remove(pid_file(s, node), ec);
-  }
+  for (const std::string& node : nodes) TC_RETURN_IF_ERROR(stop_node(s, node));
   auto all = infra::make_services(s);
   std::vector<infra::Service*> services;
   bool with_infra = fs::exists(s.dir("data") / kInfraMarker);

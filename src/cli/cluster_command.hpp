@@ -5,10 +5,30 @@
 // head's status (main.cpp).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
+#include "cli/control_client.hpp"
+#include "infra/infra.hpp"
+
 namespace tc::cli {
+
+struct NodeResources {
+  std::string num_cpus = "2";
+  std::string object_store_memory = "2GB";
+};
+
+// Starts a node of the cluster of `s`'s directory in the background: the head, or worker `node`,
+// with its data in data/<node>, its log in logs/<node>.log and its pid in data/<node>.pid.
+Status spawn_node(const infra::InfraSettings& s, const std::string& node, bool head,
+                  const NodeResources& resources, const std::string& env_file);
+// Stops it (SIGTERM: it drains and leaves the cluster); ok when it was not running.
+Status stop_node(const infra::InfraSettings& s, const std::string& node);
+// The workers of this directory whose processes run.
+std::set<std::string> local_workers_running(const infra::InfraSettings& s);
+// The head's control API, as the directory's settings name it.
+Result<ControlClient> head_client(const infra::InfraSettings& s, const std::string& env_file);
 
 struct ClusterFlags {
   std::string action;  // start, stop, restart, logs

@@ -4,14 +4,18 @@
 
 namespace tc::cli {
 
-Result<json::value> ControlClient::call(const std::string& method,
-                                        const std::string& target) const {
+Result<json::value> ControlClient::call(const std::string& method, const std::string& target,
+                                        const std::string& json_body) const {
   net::HttpCall c;
   c.host = host_ == "0.0.0.0" ? "127.0.0.1" : host_;
   c.port = port_;
   c.method = method;
   c.target = target;
   c.timeout = std::chrono::seconds(5);
+  if (!json_body.empty()) {
+    c.body = json_body;
+    c.headers.emplace_back("Content-Type", "application/json");
+  }
   if (!token_.empty()) c.headers.emplace_back("Authorization", "Bearer " + token_);
   auto res = net::http_request(c);
   if (!res)
@@ -37,8 +41,9 @@ Result<json::value> ControlClient::get(const std::string& target) const {
   return call("GET", target);
 }
 
-Result<json::value> ControlClient::post(const std::string& target) const {
-  return call("POST", target);
+Result<json::value> ControlClient::post(const std::string& target,
+                                        const std::string& json_body) const {
+  return call("POST", target, json_body);
 }
 
 bool ControlClient::alive() const {

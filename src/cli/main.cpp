@@ -27,6 +27,7 @@
 #include "cli/control_client.hpp"
 #include "cli/infra_command.hpp"
 #include "cli/status_printer.hpp"
+#include "cli/watcher_command.hpp"
 #include "core/config_source.hpp"
 #include "core/logging.hpp"
 #include "infra/process.hpp"
@@ -340,13 +341,6 @@ int run_post(const ClientFlags& flags, const char* target, const char* done) {
   return 0;
 }
 
-int not_built(const std::string& verb) {
-  std::cerr << "tradecluster " << verb
-            << ": the watcher (node autoscaler) is not built yet; `tradecluster cluster start "
-               "--num-workers N` starts a cluster of N workers\n";
-  return kExitUsage;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -466,10 +460,51 @@ int main(int argc, char** argv) {
     cluster_aliases[action] = sub;
   }
 
-  for (const char* verb : {"watcher", "add-worker"}) {
-    auto* sub = app.add_subcommand(verb, "Not built yet: the node autoscaler");
-    sub->allow_extras();
+  tc::cli::WatcherFlags watcher_flags;
+  auto add_watcher_options = [&](CLI::App& sub, bool with_action, bool start_options) {
+    if (with_action) {
+      sub.add_option("action", watcher_flags.action, "start, stop or status")
+          ->required()
+          ->check(CLI::IsMember({"start", "stop", "status"}));
+    }
+    sub.add_option("--dir", watcher_flags.dir, "The cluster's directory (default .)");
+    sub.add_option("--env-file", watcher_flags.env_file, "Settings file (default <dir>/.env)");
+    sub.add_option("--num-cpus", watcher_flags.num_cpus, "A new worker's logical CPUs (default 2)");
+    sub.add_option("--object-store-memory", watcher_flags.object_store_memory,
+                   "A new worker's market-data cache (default 2GB)");
+    if (!start_options) return;
+    sub.add_option("--check-interval", watcher_flags.check_interval,
+                   "Seconds between checks (default 120)");
+    sub.add_option("--pending-threshold", watcher_flags.pending_threshold,
+                   "Add a worker when more replicas than this are pending (default 5)");
+    sub.add_option("--max-workers", watcher_flags.max_workers, "At most this many (default 10)");
+    sub.add_option("--cooldown", watcher_flags.cooldown,
+                   "Seconds after a change before the next (default 300)");
+    sub.add_option("--idle-timeout", watcher_flags.idle_timeout,
+                   "Remove a worker that ran no replica this many seconds (default: never)");
+    sub.add_option("--provider", watcher_flags.provider, "local, command or docker (default local)")
+        ->check(CLI::IsMember({"local", "command", "docker"}));
+    sub.add_option("--command", watcher_flags.command,
+                   "command provider: adds a worker; {name} and {address} are replaced");
+    sub.add_option("--remove-command", watcher_flags.remove_command,
+                   "command provider: removes worker {name}");
+    sub.add_option("--image", watcher_flags.image,
+                   "docker provider: the image (tradecluster:latest)");
+    sub.add_flag("--foreground", watcher_flags.foreground, "Run in this terminal");
+    sub.add_flag("--json", watcher_flags.json, "status: print JSON");
+  };
+  auto* watcher = app.add_subcommand("watcher", "The node autoscaler (cluster_watcher.py)");
+  add_watcher_options(*watcher, true, true);
+  std::map<std::string, CLI::App*> watcher_aliases;
+  for (auto [verb, action] :
+       {std::pair{"start-watcher", "start"}, std::pair{"stop-watcher", "stop"},
+        std::pair{"watcher-status", "status"}}) {
+    auto* sub = app.add_subcommand(verb, "tradecluster watcher " + std::string(action));
+    add_watcher_options(*sub, false, true);
+    watcher_aliases[action] = sub;
   }
+  auto* add_worker = app.add_subcommand("add-worker", "Add one worker to the local cluster now");
+  add_watcher_options(*add_worker, false, false);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -532,8 +567,11 @@ int main(int argc, char** argv) {
     }
     return tc::cli::run_cluster(cluster_flags);
   }
-  for (const char* verb : {"watcher", "add-worker"}) {
-    if (app.got_subcommand(verb)) return not_built(verb);
+  for (const auto& [action, sub] : watcher_aliases) {
+    if (sub->parsed()) watcher_flags.action = action;
   }
+  if (watcher->parsed() || !watcher_flags.action.empty())
+    return tc::cli::run_watcher(watcher_flags);
+  if (add_worker->parsed()) return tc::cli::run_add_worker(watcher_flags);
   return kExitUsage;
 }

@@ -13,7 +13,41 @@ namespace {
 using serve::error_response;
 using serve::json_response;
 
-enum Route { kStatus = 1, kEvents, kShutdown, kDeploy, kStop, kHealth, kRoot };
+enum Route { kStatus = 1, kEvents, kAddEvent, kShutdown, kDeploy, kStop, kHealth, kRoot };
+
+// An event another part of the cluster reports (the watcher's decisions): {"kind":
+// "watcher_…", "reason", "from"?, "to"?, "load"?}.
+Result<serve::ScalingEvent> read_reported_event(const serve::Request& request, int64_t now) {
+  auto body = parse_json(request.body);
+  if (!body || !body->is_object()) return invalid_argument("body must be a JSON object");
+  const json::object& o = body->as_object();
+  serve::ScalingEvent e;
+  e.time = now;
+  const auto* kind = o.if_contains("kind");
+  const auto* reason = o.if_contains("reason");
+  if (kind == nullptr || !kind->is_string() || !kind->as_string().starts_with("watcher_") ||
+      kind->as_string().size() > 64) {
+    return invalid_argument("field 'kind' must be a string starting with watcher_ (at most 64)");
+  }
+  if (reason == nullptr || !reason->is_string() || reason->as_string().size() > 1000) {
+    return invalid_argument("field 'reason' must be a string of at most 1000 characters");
+  }
+  e.kind = std::string(kind->as_string());
+  e.reason = std::string(reason->as_string());
+  for (auto [name, field] : {std::pair{"from", &e.from}, std::pair{"to", &e.to}}) {
+    if (const auto* v = o.if_contains(name)) {
+      if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 100000) {
+        return invalid_argument(std::string("field '") + name + "' must be a count");
+      }
+      *field = static_cast<int>(v->as_int64());
+    }
+  }
+  if (const auto* v = o.if_contains("load")) {
+    if (!v->is_number()) return invalid_argument("field 'load' must be a number");
+    e.load = v->to_number<double>();
+  }
+  return e;
+}
 
 void write_resources(JsonWriter& w, const cluster::ResourceSet& r) {
   w.begin_object().field("cpu", r.cpu()).field("memory_bytes", r.memory_bytes).end_object();
@@ -38,6 +72,7 @@ ControlApi::ControlApi(ControlApiOptions options, const Clock& clock, serve::Ser
   // The table is fixed; a failure here is a programming error caught by the tests.
   (void)routes_.add("GET", "/api/cluster/status", {"control", kStatus, 0});
   (void)routes_.add("GET", "/api/cluster/events", {"control", kEvents, 0});
+  (void)routes_.add("POST", "/api/cluster/events", {"control", kAddEvent, 0});
   (void)routes_.add("POST", "/api/serve/shutdown", {"control", kShutdown, 0});
   (void)routes_.add("POST", "/api/serve/deploy", {"control", kDeploy, 0});
   (void)routes_.add("POST", "/api/node/stop", {"control", kStop, 0});
@@ -135,6 +170,12 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
       }
       w.end_array().end_object();
       return respond(json_text_response(std::move(body)));
+    }
+    case kAddEvent: {
+      auto event = read_reported_event(request, clock_.unix_nanos());
+      if (!event) return respond(error_response(event.status()));
+      runtime_.events().add(std::move(event).value());
+      return respond(json_response(json::object{{"status", "recorded"}}, 201));
     }
     case kShutdown:
       runtime_.undeploy_all();

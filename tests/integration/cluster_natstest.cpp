@@ -382,5 +382,67 @@ TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {
   EXPECT_EQ(testing::raw_exchange(nats, "PING\r\n", 500), "");  // and nats-server
 }
 
+// The seed's start-watcher / add-worker / watcher-status: the watcher adds a worker while
+// replicas are pending beyond the threshold, and removes one that stays idle.
+TEST(ClusterCommandTest, TheWatcherAddsAWorkerForPendingReplicasAndRemovesAnIdleOne) {
+  testing::TempDir dir;
+  uint16_t control = testing::free_port();
+  std::ofstream(dir.path() / ".env")
+      << "NATS_PORT=" << testing::free_port() << "\nTC_PORT=" << testing::free_port()
+      << "\nTC_DASHBOARD_PORT=" << control
+      << "\nTC_SIMULATOR_INSTRUMENTS=13\n"
+         "TC_SIMULATOR_HISTORY_DAYS=30\n";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), TC_BINARY);
+    return testing::run_command(args, {}, dir.path(), std::chrono::seconds(180));
+  };
+  // A head with no room: its three replicas are pending.
+  auto started = run({"cluster", "start", "--num-workers", "0", "--num-cpus", "0.3"});
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  auto status = [&] {
+    net::HttpCall call;
+    call.port = control;
+    call.target = "/api/cluster/status";
+    auto r = net::http_request(call);
+    return r.is_ok() ? r->body : std::string();
+  };
+  EXPECT_NE(run({"watcher-status"}).exit_code, 0);  // not running yet
+  auto watching = run({"start-watcher", "--check-interval", "0.3", "--pending-threshold", "2",
+                       "--cooldown", "1", "--idle-timeout", "2", "--max-workers", "3", "--num-cpus",
+                       "1", "--object-store-memory", "256MB"});
+  ASSERT_EQ(watching.exit_code, 0) << watching.output;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        std::string s = status();
+        return s.find("\"watcher_add_worker\"") != std::string::npos &&
+               s.find("\"pending_replicas\":1") == std::string::npos &&
+               s.find("placed on node worker-1") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << status();
+  EXPECT_NE(status().find("3 replicas pending > threshold 2"), std::string::npos) << status();
+  auto watcher_status = run({"watcher-status", "--json"});
+  EXPECT_EQ(watcher_status.exit_code, 0) << watcher_status.output;
+  EXPECT_NE(watcher_status.output.find("\"running\":true"), std::string::npos);
+
+  // A second worker by hand: nothing to run, so the watcher removes it after the idle timeout.
+  auto added = run({"add-worker", "--num-cpus", "1", "--object-store-memory", "256MB"});
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_NE(added.output.find("worker-2 joined"), std::string::npos) << added.output;
+  EXPECT_TRUE(testing::wait_until(
+      [&] { return status().find("worker-2: worker-2 has run no replica") != std::string::npos; },
+      std::chrono::seconds(60)))
+      << status();
+  EXPECT_TRUE(testing::wait_until([&] {
+    return status().find("\"id\":\"worker-2\",\"address\"") == std::string::npos ||
+           status().find("node worker-2: it stopped") != std::string::npos;
+  }));
+  // worker-1 runs the replicas: it stays.
+  EXPECT_EQ(status().find("worker-1 has run no replica"), std::string::npos);
+
+  EXPECT_EQ(run({"stop-watcher"}).exit_code, 0);
+  EXPECT_EQ(run({"cluster", "stop"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace tc
