@@ -67,6 +67,7 @@ struct Node::Parts {
   std::unique_ptr<net::HttpServer> api_server;
   std::unique_ptr<dashboard::ControlApi> control;
   std::unique_ptr<net::HttpServer> control_server;
+  std::unique_ptr<net::HttpServer> cluster_control_server;  // a head's, for remote CLI clients
   // A head's: who is alive, and what workers ask of it.
   std::unique_ptr<cluster::MembershipMonitor> membership;
   std::unique_ptr<cluster::Subscription> head_info, head_status;
@@ -444,6 +445,16 @@ Status Node::start() {
         c->handle(std::move(r), std::move(respond));
       });
   TC_RETURN_IF_ERROR(p.control_server->start());
+  if (s.role == NodeSettings::Role::kHead && s.cluster_control_port != 0) {
+    // The same control API, bound and guarded as the dashboard port is.
+    control_server_options.name = "cluster-control";
+    control_server_options.port = s.cluster_control_port;
+    p.cluster_control_server = std::make_unique<net::HttpServer>(
+        control_server_options, [c = p.control.get()](serve::Request r, serve::Responder respond) {
+          c->handle(std::move(r), std::move(respond));
+        });
+    TC_RETURN_IF_ERROR(p.cluster_control_server->start());
+  }
 
   // Seeding takes seconds for a large universe: it runs once the ports are ours (a busy port
   // fails at once), before the node is ready.
@@ -655,6 +666,7 @@ Node::StopReport Node::stop_parts() {
                std::chrono::duration<double>(settings_.drain_timeout).count());
   if (p.api_server) p.api_server->stop_accepting();
   if (p.control_server) p.control_server->stop_accepting();
+  if (p.cluster_control_server) p.cluster_control_server->stop_accepting();
   if (p.runtime) {
     // The control loop keeps running meanwhile: queued calls move onto free slots.
     std::string why =
@@ -679,6 +691,7 @@ Node::StopReport Node::stop_parts() {
   if (p.api_server) p.api_server->wait_idle(std::chrono::seconds(2));
   if (p.control_server) p.control_server->wait_idle(std::chrono::seconds(1));
   if (p.control_server) p.control_server->stop();
+  if (p.cluster_control_server) p.cluster_control_server->stop();
   if (p.api_server) p.api_server->stop();
   if (p.bus) p.bus->close();
   spdlog::info("event=node_stopped drained={} abandoned={} stuck_handlers={}", report.drained,

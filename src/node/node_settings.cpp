@@ -189,6 +189,8 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
       s.role == NodeSettings::Role::kWorker ? "worker-" + std::to_string(getpid()) : "head";
   TC_ASSIGN_OR_RETURN(s.node_name, source.get_string("TC_NODE_NAME", default_name));
   TC_ASSIGN_OR_RETURN(s.cluster_name, source.get_string("TC_CLUSTER_NAME", "default"));
+  TC_ASSIGN_OR_RETURN(s.cluster_control_port,
+                      source.get_int("TC_CLUSTER_CONTROL_PORT", 10001, 0, 65535));
   for (const std::string* name : {&s.node_name, &s.cluster_name}) {
     bool ok = !name->empty() && name->size() <= 64;
     for (char c : *name)

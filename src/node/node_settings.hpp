@@ -84,6 +84,9 @@ struct NodeSettings {
   Role role = Role::kStandalone;
   std::string node_name = "head";        // TC_NODE_NAME; a worker's default: worker-<pid>
   std::string cluster_name = "default";  // TC_CLUSTER_NAME: clusters sharing a server never meet
+  // TC_CLUSTER_CONTROL_PORT: a head's control API also listens here (Ray's 10001, for remote CLI
+  // clients), on TC_DASHBOARD_HOST and with its token rules; 0: not at all.
+  uint16_t cluster_control_port = 10001;
   Duration heartbeat_interval = std::chrono::seconds(1);  // TC_HEARTBEAT_INTERVAL
   Duration node_dead_after = std::chrono::seconds(5);     // TC_NODE_DEAD_AFTER without heartbeat
   // TC_NODE_LABELS: "key=value,key=value", what a worker says of itself (zone, gpu, ...).

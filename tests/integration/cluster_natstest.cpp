@@ -34,6 +34,7 @@ class ClusterTest : public ::testing::Test {
   std::unique_ptr<NodeProcess> start_head(std::map<std::string, std::string> extra = {}) {
     auto env = env_;
     env["TC_NUM_CPUS"] = "0.3";
+    env["TC_CLUSTER_CONTROL_PORT"] = std::to_string(testing::free_port());
     for (auto& [k, v] : extra) env[k] = v;
     auto head = std::make_unique<NodeProcess>(env, std::vector<std::string>{"--address", nats_});
     head->set_command({"node", "--head"});
@@ -333,8 +334,10 @@ TEST_F(ClusterTest, AStreamOfALostWorkerGoesOnElsewhereWithoutGapsOrRepeats) {
 TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {
   testing::TempDir dir;
   uint16_t api = testing::free_port(), control = testing::free_port(), nats = testing::free_port();
+  uint16_t remote_control = testing::free_port();
   std::ofstream(dir.path() / ".env")
       << "NATS_PORT=" << nats << "\nTC_PORT=" << api << "\nTC_DASHBOARD_PORT=" << control
+      << "\nTC_CLUSTER_CONTROL_PORT=" << remote_control
       << "\nTC_SIMULATOR_INSTRUMENTS=13\n"
          "TC_SIMULATOR_HISTORY_DAYS=30\n";
   auto run = [&](std::vector<std::string> args) {
@@ -358,6 +361,10 @@ TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {
     if (n.at("state").as_string() == "alive") alive.insert(std::string(n.at("id").as_string()));
   }
   EXPECT_EQ(alive, (std::set<std::string>{"head", "worker-1", "worker-2"}));
+  // Remote CLI clients reach the same control API on the cluster control port.
+  auto remote = run({"status", "--dashboard-port", std::to_string(remote_control), "--json"});
+  EXPECT_EQ(remote.exit_code, 0) << remote.output;
+  EXPECT_NE(remote.output.find("\"worker-2\""), std::string::npos);
   net::HttpCall call;
   call.port = api;
   call.target = "/api/screener/status";
@@ -389,7 +396,7 @@ TEST(ClusterCommandTest, TheWatcherAddsAWorkerForPendingReplicasAndRemovesAnIdle
   uint16_t control = testing::free_port();
   std::ofstream(dir.path() / ".env")
       << "NATS_PORT=" << testing::free_port() << "\nTC_PORT=" << testing::free_port()
-      << "\nTC_DASHBOARD_PORT=" << control
+      << "\nTC_DASHBOARD_PORT=" << control << "\nTC_CLUSTER_CONTROL_PORT=" << testing::free_port()
       << "\nTC_SIMULATOR_INSTRUMENTS=13\n"
          "TC_SIMULATOR_HISTORY_DAYS=30\n";
   auto run = [&](std::vector<std::string> args) {
