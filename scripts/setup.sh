@@ -27,6 +27,8 @@ packages=(
   googletest libgtest-dev
   clang-format clang libclang-rt-14-dev
 )
+# Only for the tests: the offline checks of deploy/ (scripts/check_deploy.sh).
+test_packages=(yamllint docker-compose python3-yaml python3-jsonschema binutils)
 
 install_missing() {
   local missing=()
@@ -70,7 +72,11 @@ stage() {
 }
 
 stage "installing missing packages"
-install_missing "${packages[@]}"
+if [ "$mode" = test ]; then
+  install_missing "${packages[@]}" "${test_packages[@]}"
+else
+  install_missing "${packages[@]}"
+fi
 
 if [ "$mode" = run ]; then
   stage "build"
@@ -95,6 +101,9 @@ stage "release build with warnings as errors"
 build build -DTC_WERROR=ON
 stage "release tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+
+stage "deploy files checked offline (no Docker engine or Kubernetes API here)"
+bash scripts/check_deploy.sh build/src/cli/tradecluster
 
 stage "fuzzing the expression parser (libFuzzer, ${TC_FUZZ_SECONDS:-60} s)"
 build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DTC_FUZZ=ON -DTC_BUILD_TESTS=OFF \

@@ -185,8 +185,17 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
     return invalid_argument(
         "a cluster node needs nats-server: give --address nats://HOST:10000 (or TC_BUS)");
   }
-  std::string default_name =
-      s.role == NodeSettings::Role::kWorker ? "worker-" + std::to_string(getpid()) : "head";
+  // A worker's default name is unique on its host and across hosts (containers all run pid 1).
+  std::string default_name = "head";
+  if (s.role == NodeSettings::Role::kWorker) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    std::string h(host);
+    for (char& c : h) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
+    }
+    default_name = "worker-" + h.substr(0, 40) + "-" + std::to_string(getpid());
+  }
   TC_ASSIGN_OR_RETURN(s.node_name, source.get_string("TC_NODE_NAME", default_name));
   TC_ASSIGN_OR_RETURN(s.cluster_name, source.get_string("TC_CLUSTER_NAME", "default"));
   TC_ASSIGN_OR_RETURN(s.cluster_control_port,

@@ -82,7 +82,7 @@ struct NodeSettings {
   // replicas the head places on it). A head or worker needs TC_BUS on nats-server.
   enum class Role { kStandalone, kHead, kWorker };
   Role role = Role::kStandalone;
-  std::string node_name = "head";        // TC_NODE_NAME; a worker's default: worker-<pid>
+  std::string node_name = "head";        // TC_NODE_NAME; a worker's default: worker-<host>-<pid>
   std::string cluster_name = "default";  // TC_CLUSTER_NAME: clusters sharing a server never meet
   // TC_CLUSTER_CONTROL_PORT: a head's control API also listens here (Ray's 10001, for remote CLI
   // clients), on TC_DASHBOARD_HOST and with its token rules; 0: not at all.
