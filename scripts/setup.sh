@@ -27,8 +27,9 @@ packages=(
   googletest libgtest-dev
   clang-format clang libclang-rt-14-dev
 )
-# Only for the tests: the offline checks of deploy/ (scripts/check_deploy.sh).
-test_packages=(yamllint docker-compose python3-yaml python3-jsonschema binutils)
+# Only for the tests: the offline checks of deploy/ (scripts/check_deploy.sh) and the network
+# namespaces of the two-host test.
+test_packages=(yamllint docker-compose python3-yaml python3-jsonschema binutils iproute2)
 
 install_missing() {
   local missing=()
