@@ -362,7 +362,8 @@ int main(int argc, char** argv) {
   node->add_option("--address", node_address,
                    "The cluster's nats-server, nats://HOST:10000 (several: comma-separated); a "
                    "head defaults to nats://127.0.0.1:10000");
-  node->add_option("--name", node_name, "This node's name (a worker's default: worker-<host>-<pid>)");
+  node->add_option("--name", node_name,
+                   "This node's name (a worker's default: worker-<host>-<pid>)");
   node->add_option("--cluster-name", cluster_name, "The cluster's name (default: default)");
 
   StartFlags restart_flags;

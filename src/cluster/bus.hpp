@@ -26,6 +26,7 @@ struct Message {
   std::string subject;
   std::string reply_to;  // empty unless the sender waits for a reply
   std::string data;
+  bool no_responders = false;  // the server's "no responders" answer to a request (NATS only)
 };
 
 using MessageHandler = std::function<void(const Message&)>;
@@ -53,6 +54,14 @@ class Bus {
   // deadline_exceeded when no reply arrives within `timeout`.
   virtual Result<Message> request(std::string_view subject, std::string_view data,
                                   Duration timeout) = 0;
+  // request() without waiting: `done` is called once with what request() would return, on a
+  // thread of the bus (or, when the request cannot be sent, on the caller's). This base version
+  // waits on the caller's thread; NatsBus sends at once and answers from its delivery thread.
+  using ReplyHandler = std::function<void(Result<Message>)>;
+  virtual void request_async(std::string_view subject, std::string_view data, Duration timeout,
+                             ReplyHandler done) {
+    done(request(subject, data, timeout));
+  }
   // Stops delivering and refuses new work (unavailable); idempotent. The node's last step.
   virtual void close() = 0;
 };

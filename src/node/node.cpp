@@ -573,13 +573,13 @@ Status Node::adopt_running_replicas() {
       serve::Deployment* d = p.runtime->find(r.deployment);
       if (d != nullptr && p.nodes.reserve_on(node->id, d->config().resources)) {
         d->adopt(r.id, node->id,
-                 std::make_shared<serve::RemoteReplica>(*p.bus, *p.requests, p.clock,
-                                                        s.cluster_name, node->id, r.id));
+                 std::make_shared<serve::RemoteReplica>(*p.bus, p.clock, s.cluster_name, node->id,
+                                                        r.id));
         ++adopted;
         continue;
       }
       // Not ours to keep (an unknown deployment, or no room on its node): stopped there.
-      serve::RemoteReplica(*p.bus, *p.requests, p.clock, s.cluster_name, node->id, r.id).stop();
+      serve::RemoteReplica(*p.bus, p.clock, s.cluster_name, node->id, r.id).stop();
     }
   }
   if (!reports->empty()) {

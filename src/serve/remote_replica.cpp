@@ -80,10 +80,9 @@ std::string replica_health_subject(std::string_view cluster, std::string_view re
 
 // RemoteReplica ---------------------------------------------------------------------------------
 
-RemoteReplica::RemoteReplica(cluster::Bus& bus, Executor& requests, const Clock& clock,
-                             std::string cluster, std::string node, std::string replica_id)
+RemoteReplica::RemoteReplica(cluster::Bus& bus, const Clock& clock, std::string cluster,
+                             std::string node, std::string replica_id)
     : bus_(bus),
-      requests_(requests),
       clock_(clock),
       cluster_(std::move(cluster)),
       node_(std::move(node)),
@@ -92,49 +91,51 @@ RemoteReplica::RemoteReplica(cluster::Bus& bus, Executor& requests, const Clock&
       health_subject_(replica_health_subject(cluster_, id_)) {}
 
 void RemoteReplica::call(int route_id, const Request& request, bool /*inline_ok*/, CallDone done) {
-  requests_.post([this, route_id, request = &request, done = std::move(done)] {
-    Duration left = request->deadline - clock_.now();
-    if (left <= Duration{0}) {
-      done(error_response(deadline_exceeded("the request's deadline passed before it was sent")),
-           CallOutcome::kAnswered);
-      return;
-    }
-    auto reply = bus_.request(call_subject_, encode_call(route_id, *request, left), left);
-    if (!reply) {
-      if (reply.status().code() == StatusCode::kDeadlineExceeded) {
-        done(error_response(deadline_exceeded("replica " + id_ + " on node " + node_ +
-                                              " did not answer within the deadline")),
-             CallOutcome::kAnswered);
-      } else {
-        done(error_response(unavailable("replica " + id_ + " on node " + node_ +
-                                        " is unreachable: " + reply.status().message())),
-             CallOutcome::kLost);
-      }
-      return;
-    }
-    auto response = decode_response(reply->data);
-    if (!response) {
-      done(error_response(internal_error("replica " + id_ + " on node " + node_ +
-                                         " answered badly: " + response.status().message())),
-           CallOutcome::kThrew);
-      return;
-    }
-    done(std::move(response).value(), CallOutcome::kAnswered);
-  });
+  Duration left = request.deadline - clock_.now();
+  if (left <= Duration{0}) {
+    done(error_response(deadline_exceeded("the request's deadline passed before it was sent")),
+         CallOutcome::kAnswered);
+    return;
+  }
+  // Sent now; answered on the bus's thread. `done` holds the call and so this handle.
+  bus_.request_async(
+      call_subject_, encode_call(route_id, request, left), left,
+      [this, done = std::move(done)](Result<cluster::Message> reply) {
+        if (!reply) {
+          if (reply.status().code() == StatusCode::kDeadlineExceeded) {
+            done(error_response(deadline_exceeded("replica " + id_ + " on node " + node_ +
+                                                  " did not answer within the deadline")),
+                 CallOutcome::kAnswered);
+          } else {
+            done(error_response(unavailable("replica " + id_ + " on node " + node_ +
+                                            " is unreachable: " + reply.status().message())),
+                 CallOutcome::kLost);
+          }
+          return;
+        }
+        auto response = decode_response(reply->data);
+        if (!response) {
+          done(error_response(internal_error("replica " + id_ + " on node " + node_ +
+                                             " answered badly: " + response.status().message())),
+               CallOutcome::kThrew);
+          return;
+        }
+        done(std::move(response).value(), CallOutcome::kAnswered);
+      });
 }
 
 void RemoteReplica::check_health(Duration timeout, CheckDone done) {
-  auto reply = bus_.request(health_subject_, "", timeout);
-  if (!reply) {
-    done(unavailable("replica " + id_ + " on node " + node_ +
-                     " did not answer its health check: " + reply.status().message()));
-    return;
-  }
-  if (reply->data == kHealthy) {
-    done(Status::ok());
-  } else {
-    done(unavailable(reply->data));
-  }
+  bus_.request_async(
+      health_subject_, "", timeout, [this, done = std::move(done)](Result<cluster::Message> reply) {
+        if (!reply) {
+          done(unavailable("replica " + id_ + " on node " + node_ +
+                           " did not answer its health check: " + reply.status().message()));
+        } else if (reply->data == kHealthy) {
+          done(Status::ok());
+        } else {
+          done(unavailable(reply->data));
+        }
+      });
 }
 
 void RemoteReplica::stop() {
@@ -367,8 +368,8 @@ Result<std::shared_ptr<ReplicaHandle>> ClusterLauncher::launch(const DeploymentS
   if (std::string error = string_field(*answer, "error"); !error.empty()) {
     return internal_error("node " + info.node_id + ": " + error);
   }
-  return std::shared_ptr<ReplicaHandle>(std::make_shared<RemoteReplica>(
-      bus_, requests_, clock_, cluster_, info.node_id, info.replica_id));
+  return std::shared_ptr<ReplicaHandle>(
+      std::make_shared<RemoteReplica>(bus_, clock_, cluster_, info.node_id, info.replica_id));
 }
 
 }  // namespace tc::serve

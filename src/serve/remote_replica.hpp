@@ -35,11 +35,12 @@ std::string replica_call_subject(std::string_view cluster, std::string_view repl
 std::string replica_health_subject(std::string_view cluster, std::string_view replica);
 std::string hosts_subject(std::string_view cluster);
 
-// A replica on another node. Calls wait for their answer on the requests executor.
+// A replica on another node. Calls and health checks are sent at once and answered from the
+// bus's thread (Bus::request_async): no thread waits for a remote replica.
 class RemoteReplica final : public ReplicaHandle {
  public:
-  RemoteReplica(cluster::Bus& bus, Executor& requests, const Clock& clock, std::string cluster,
-                std::string node, std::string replica_id);
+  RemoteReplica(cluster::Bus& bus, const Clock& clock, std::string cluster, std::string node,
+                std::string replica_id);
 
   void call(int route_id, const Request& request, bool inline_ok, CallDone done) override;
   void check_health(Duration timeout, CheckDone done) override;
@@ -48,7 +49,6 @@ class RemoteReplica final : public ReplicaHandle {
 
  private:
   cluster::Bus& bus_;
-  Executor& requests_;
   const Clock& clock_;
   const std::string cluster_, node_, id_;
   const std::string call_subject_, health_subject_;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -93,6 +94,47 @@ TEST_P(BusConformanceTest, RequestTimesOutWhenNobodyReplies) {
   auto reply = bus_->request("tc.v1.silent", "x", std::chrono::milliseconds(50));
   ASSERT_FALSE(reply.is_ok());
   EXPECT_EQ(reply.status().code(), StatusCode::kDeadlineExceeded);
+}
+
+// request_async answers each request once, with what request() would: the reply, no
+// responders at once, or the deadline.
+TEST_P(BusConformanceTest, AsyncRequestsAnswerOnceEach) {
+  auto echo = bus_->subscribe("tc.v1.aecho", "", [&](const Message& m) {
+    (void)bus_->publish(m.reply_to, "echo:" + m.data);
+  });
+  auto silent = bus_->subscribe("tc.v1.asilent", "", [](const Message&) {});
+  ASSERT_TRUE(echo.is_ok() && silent.is_ok());
+  std::mutex mu;
+  std::map<std::string, std::vector<Result<Message>>> answers;
+  auto record = [&](std::string key) {
+    return [&, key](Result<Message> r) {
+      std::lock_guard lock(mu);
+      answers[key].push_back(std::move(r));
+    };
+  };
+  constexpr int kEchoes = 200;
+  for (int i = 0; i < kEchoes; ++i) {
+    bus_->request_async("tc.v1.aecho", std::to_string(i), std::chrono::seconds(5),
+                        record("echo" + std::to_string(i)));
+  }
+  bus_->request_async("tc.v1.anobody", "x", std::chrono::hours(1), record("nobody"));
+  bus_->request_async("tc.v1.asilent", "x", std::chrono::milliseconds(50), record("silent"));
+  ASSERT_TRUE(testing::wait_until([&] {
+    std::lock_guard lock(mu);
+    return answers.size() == kEchoes + 2;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // nothing answers twice
+  std::lock_guard lock(mu);
+  for (int i = 0; i < kEchoes; ++i) {
+    auto& a = answers["echo" + std::to_string(i)];
+    ASSERT_EQ(a.size(), 1u);
+    ASSERT_TRUE(a[0].is_ok()) << a[0].status().to_string();
+    EXPECT_EQ(a[0]->data, "echo:" + std::to_string(i));
+  }
+  ASSERT_EQ(answers["nobody"].size(), 1u);
+  EXPECT_EQ(answers["nobody"][0].status().code(), StatusCode::kUnavailable);
+  ASSERT_EQ(answers["silent"].size(), 1u);
+  EXPECT_EQ(answers["silent"][0].status().code(), StatusCode::kDeadlineExceeded);
 }
 
 TEST_P(BusConformanceTest, HandlerMayMakeRequests) {

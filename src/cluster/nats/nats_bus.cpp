@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace tc::cluster {
@@ -53,6 +56,7 @@ struct Delivery {
     m.subject = natsMsg_GetSubject(msg);
     if (const char* reply = natsMsg_GetReply(msg)) m.reply_to = reply;
     m.data.assign(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    m.no_responders = natsMsg_IsNoResponders(msg);
     natsMsg_Destroy(msg);
     d->handler(m);
   }
@@ -93,6 +97,99 @@ struct NatsBus::Graveyard {
       return done;
     });
   }
+};
+
+// Requests sent without waiting, by token, and the thread that times them out.
+struct NatsBus::Requests {
+  struct Pending {
+    std::string subject;
+    TimePoint deadline;
+    ReplyHandler done;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<uint64_t, Pending> pending;
+  std::multimap<TimePoint, uint64_t> deadlines;
+  uint64_t next = 0;
+  bool closed = false;
+  std::thread timer;
+
+  Requests() : timer([this] { expire_loop(); }) {}
+  ~Requests() { close(); }
+
+  uint64_t add(std::string subject, TimePoint deadline, ReplyHandler done) {
+    std::lock_guard lock(mu);
+    uint64_t token = ++next;
+    bool earliest = deadlines.empty() || deadline < deadlines.begin()->first;
+    pending.emplace(token, Pending{std::move(subject), deadline, std::move(done)});
+    deadlines.emplace(deadline, token);
+    if (earliest) cv.notify_one();
+    return token;
+  }
+  std::optional<Pending> take(uint64_t token) {
+    std::lock_guard lock(mu);
+    auto it = pending.find(token);
+    if (it == pending.end()) return std::nullopt;
+    Pending p = std::move(it->second);
+    pending.erase(it);
+    auto [from, to] = deadlines.equal_range(p.deadline);
+    for (auto d = from; d != to; ++d) {
+      if (d->second == token) {
+        deadlines.erase(d);
+        break;
+      }
+    }
+    return p;
+  }
+  void answer(const Message& m) {
+    size_t dot = m.subject.rfind('.');
+    uint64_t token = std::strtoull(m.subject.c_str() + dot + 1, nullptr, 10);
+    auto p = take(token);
+    if (!p) return;  // answered late, after its deadline
+    if (m.no_responders) {
+      p->done(unavailable("no responders on " + p->subject));
+    } else {
+      p->done(m);
+    }
+  }
+  void expire_loop() {
+    std::unique_lock lock(mu);
+    while (!closed) {
+      if (deadlines.empty()) {
+        cv.wait(lock);
+        continue;
+      }
+      TimePoint first = deadlines.begin()->first;
+      if (SteadyNow() < first) {
+        cv.wait_until(lock, first);
+        continue;
+      }
+      uint64_t token = deadlines.begin()->second;
+      deadlines.erase(deadlines.begin());
+      auto it = pending.find(token);
+      if (it == pending.end()) continue;
+      Pending p = std::move(it->second);
+      pending.erase(it);
+      lock.unlock();
+      p.done(deadline_exceeded("request to " + p.subject + ": timed out"));
+      lock.lock();
+    }
+  }
+  // Answers what is pending unavailable and stops the timer. Idempotent.
+  void close() {
+    std::map<uint64_t, Pending> left;
+    {
+      std::lock_guard lock(mu);
+      if (closed) return;
+      closed = true;
+      left.swap(pending);
+      deadlines.clear();
+    }
+    cv.notify_all();
+    if (timer.joinable()) timer.join();
+    for (auto& [token, p] : left) p.done(unavailable("the bus closed before a reply came"));
+  }
+  static TimePoint SteadyNow() { return SystemClock().now(); }
 };
 
 namespace {
@@ -158,10 +255,15 @@ Result<std::unique_ptr<NatsBus>> NatsBus::connect(const NatsOptions& o) {
   return std::unique_ptr<NatsBus>(new NatsBus(conn));
 }
 
-NatsBus::NatsBus(natsConnection* conn) : conn_(conn), graveyard_(std::make_shared<Graveyard>()) {}
+NatsBus::NatsBus(natsConnection* conn)
+    : conn_(conn),
+      graveyard_(std::make_shared<Graveyard>()),
+      requests_(std::make_shared<Requests>()) {}
 
 NatsBus::~NatsBus() {
   natsConnection_Close(conn_);
+  inbox_sub_.reset();
+  requests_->close();
   graveyard_->sweep(true);
   natsConnection_Destroy(conn_);
 }
@@ -233,7 +335,41 @@ Result<Message> NatsBus::request(std::string_view subject, std::string_view data
   return m;
 }
 
-void NatsBus::close() { natsConnection_Close(conn_); }
+void NatsBus::request_async(std::string_view subject, std::string_view data, Duration timeout,
+                            ReplyHandler done) {
+  if (!is_valid_subject(subject, false)) {
+    return done(invalid_argument("bad subject '" + std::string(subject) + "'"));
+  }
+  std::string inbox;
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (inbox_.empty()) {
+      natsInbox* made = nullptr;
+      if (natsInbox_Create(&made) != NATS_OK) return done(unavailable("NATS: out of memory"));
+      std::string prefix = made;
+      natsInbox_Destroy(made);
+      auto sub =
+          subscribe(prefix + ".*", "", [r = requests_.get()](const Message& m) { r->answer(m); });
+      if (!sub) return done(sub.status());
+      inbox_sub_ = std::move(sub).value();
+      inbox_ = prefix;
+    }
+    inbox = inbox_;
+  }
+  std::string subj(subject);
+  uint64_t token = requests_->add(subj, SystemClock().now() + timeout, std::move(done));
+  std::string reply = inbox + "." + std::to_string(token);
+  natsStatus s = natsConnection_PublishRequest(conn_, subj.c_str(), reply.c_str(), data.data(),
+                                               static_cast<int>(data.size()));
+  if (s != NATS_OK) {
+    if (auto p = requests_->take(token)) p->done(failure(s, "request to " + subj));
+  }
+}
+
+void NatsBus::close() {
+  natsConnection_Close(conn_);
+  requests_->close();
+}
 
 bool NatsBus::connected() const {
   return natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ class NatsBus final : public Bus {
                                                   MessageHandler handler) override;
   Result<Message> request(std::string_view subject, std::string_view data,
                           Duration timeout) override;
+  // Replies come to one inbox subscription of the bus (`_INBOX.<id>.<n>`); a timer thread
+  // answers deadline_exceeded for those that do not come in time.
+  void request_async(std::string_view subject, std::string_view data, Duration timeout,
+                     ReplyHandler done) override;
   void close() override;
 
   // True while connected to a server (not while reconnecting).
@@ -55,11 +60,16 @@ class NatsBus final : public Bus {
   std::string connected_url() const;
 
   struct Graveyard;
+  struct Requests;
 
  private:
   explicit NatsBus(__natsConnection* conn);
   __natsConnection* conn_;
   std::shared_ptr<Graveyard> graveyard_;
+  std::shared_ptr<Requests> requests_;
+  std::mutex inbox_mu_;
+  std::string inbox_;  // set once the inbox subscription exists
+  std::unique_ptr<Subscription> inbox_sub_;
 };
 
 }  // namespace tc::cluster
