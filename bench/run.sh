@@ -35,8 +35,13 @@
 #             ReplicaHost) beside raw nats.c request/reply between the same two processes, with
 #             1 and 8 callers (bench/cluster_bench.cpp).
 #
+#   failover  a head and two workers as processes: the time from a worker's SIGKILL (under load)
+#             to its replica running elsewhere, with the requests that failed, and the time from
+#             load crossing the autoscaling target to a new replica serving
+#             (bench/failover_bench.cpp).
+#
 #   bash bench/run.sh [seconds per measurement, default 5] [rounds, default 3]
-#                     [http|market|screener|algorunner|postgres|bus|cluster|all]
+#                     [http|market|screener|algorunner|postgres|bus|cluster|failover|all]
 #
 # Each figure is the median of several rounds, and the rounds interleave nginx and tradecluster
 # so that both see the same conditions.
@@ -61,7 +66,12 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build --target tradecluster market_bench stream_bench screener_bench \
-  algorunner_bench postgres_bench bus_bench cluster_bench > /dev/null
+  algorunner_bench postgres_bench bus_bench cluster_bench failover_bench > /dev/null
+
+if [ "$only" = failover ] || [ "$only" = all ]; then
+  ./build/bench/failover_bench "$rounds"
+  [ "$only" = failover ] && exit 0
+fi
 
 if [ "$only" = cluster ] || [ "$only" = all ]; then
   ./build/bench/cluster_bench "$duration" "$rounds"

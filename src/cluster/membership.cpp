@@ -116,6 +116,7 @@ void MembershipMonitor::heard(const Message& m) {
   {
     std::lock_guard lock(mu_);
     last_heard_[node->id] = clock_.now();
+    late_.erase(node->id);
   }
   if (registry_.heard_from(*node) && listener_) listener_(*node, true, "its heartbeat arrived");
 }
@@ -131,18 +132,24 @@ void MembershipMonitor::left(const Message& m) {
 }
 
 void MembershipMonitor::check() {
-  std::vector<std::string> silent;
+  std::vector<std::string> silent, late;
   {
     std::lock_guard lock(mu_);
     TimePoint now = clock_.now();
     for (auto it = last_heard_.begin(); it != last_heard_.end();) {
       if (now - it->second < options_.dead_after) {
+        bool is_late = options_.late_after > Duration{0} && now - it->second >= options_.late_after;
+        if (is_late && late_.insert(it->first).second) late.push_back(it->first);
         ++it;
         continue;
       }
       silent.push_back(it->first);
+      late_.erase(it->first);
       it = last_heard_.erase(it);
     }
+  }
+  if (options_.on_late) {
+    for (const std::string& id : late) options_.on_late(id);
   }
   auto seconds = std::chrono::duration<double>(options_.dead_after).count();
   for (const std::string& id : silent) {

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "cluster/bus.hpp"
@@ -47,6 +48,10 @@ struct MembershipOptions {
   std::string cluster = "default";
   Duration check_every = std::chrono::milliseconds(500);
   Duration dead_after = std::chrono::seconds(5);  // without a heartbeat
+  // A node this late (but not yet dead) is reported once to `on_late`, so that its replicas can
+  // be probed at once rather than after dead_after; zero: never.
+  Duration late_after{0};
+  std::function<void(const std::string& node)> on_late;
 };
 
 class MembershipMonitor {
@@ -75,6 +80,7 @@ class MembershipMonitor {
   const Listener listener_;
   std::mutex mu_;
   std::map<std::string, TimePoint> last_heard_;  // nodes alive, by id
+  std::set<std::string> late_;                   // reported late since their last heartbeat
   std::unique_ptr<Subscription> heartbeats_, leaving_;
   std::unique_ptr<StoppableThread> checker_;
 };

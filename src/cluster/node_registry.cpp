@@ -20,6 +20,7 @@ bool NodeRegistry::heard_from(const NodeInfo& node) {
     return true;
   }
   bool was_alive = known.alive;
+  known.suspect = false;
   known.address = node.address;
   known.labels = node.labels;
   if (!was_alive) {
@@ -42,7 +43,7 @@ std::optional<std::string> NodeRegistry::reserve(const ResourceSet& request) {
   std::lock_guard lock(mu_);
   NodeInfo* best = nullptr;
   for (auto& [id, node] : nodes_) {
-    if (!node.alive || !request.fits_in(node.available)) continue;
+    if (!node.alive || node.suspect || !request.fits_in(node.available)) continue;
     if (best == nullptr || node.available.milli_cpu > best->available.milli_cpu) best = &node;
   }
   if (best == nullptr) return std::nullopt;
@@ -58,6 +59,12 @@ bool NodeRegistry::reserve_on(const std::string& node_id, const ResourceSet& req
   }
   it->second.available -= request;
   return true;
+}
+
+void NodeRegistry::suspect(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(id);
+  if (it != nodes_.end() && !it->second.is_head) it->second.suspect = true;
 }
 
 void NodeRegistry::release(const std::string& node_id, const ResourceSet& request) {

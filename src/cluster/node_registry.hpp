@@ -26,6 +26,9 @@ struct NodeInfo {
   ResourceSet available;
   int64_t started_at = 0;                     // UTC nanoseconds
   std::map<std::string, std::string> labels;  // what a node says of itself (zone, gpu, ...)
+  // A replica there was found unreachable: nothing is placed on it until it is heard from again
+  // (its next heartbeat) or declared dead.
+  bool suspect = false;
 };
 
 class NodeRegistry {
@@ -38,6 +41,8 @@ class NodeRegistry {
   bool heard_from(const NodeInfo& node);
   // Nothing more is placed on the node. True when it was alive.
   bool mark_dead(const std::string& id);
+  // Nothing is placed on the node until it is heard from again (see NodeInfo::suspect).
+  void suspect(const std::string& id);
   // The id of the node the request was placed on, its resources now reserved.
   std::optional<std::string> reserve(const ResourceSet& request);
   // Reserves `request` on `node_id` itself (a replica found running there); false when that node

@@ -530,6 +530,16 @@ Status Node::start_head() {
   options.cluster = s.cluster_name;
   options.dead_after = s.node_dead_after;
   options.check_every = std::min<Duration>(std::chrono::milliseconds(500), s.node_dead_after / 4);
+  options.check_every = std::min<Duration>(options.check_every, s.heartbeat_interval);
+  // Two heartbeats missed: the node's replicas are probed, and those that do not answer are
+  // replaced without waiting for the node to be declared dead.
+  options.late_after = 2 * s.heartbeat_interval + s.heartbeat_interval / 2;
+  if (options.late_after < s.node_dead_after) {
+    options.on_late = [&p, probe = s.heartbeat_interval](const std::string& node) {
+      spdlog::warn("event=node_late node={}", node);
+      p.runtime->probe_node(node, probe);
+    };
+  }
   auto on_change = [&p](const cluster::NodeInfo& node, bool alive, const std::string& why) {
     serve::ScalingEvent e;
     e.time = p.clock.unix_nanos();

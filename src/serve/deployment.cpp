@@ -337,6 +337,34 @@ void Deployment::adopt(const std::string& id, const std::string& node,
   controller_.adopt(id, node, std::move(handle));
 }
 
+void Deployment::probe_node(const std::string& node, Duration timeout) {
+  std::vector<std::shared_ptr<Replica>> on_node;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& r : controller_.replicas()) {
+      if (r->node == node && r->handle && r->state == ReplicaState::kRunning) on_node.push_back(r);
+    }
+  }
+  for (auto& replica : on_node) {
+    replica->handle->check_health(timeout, [this, replica, node](Status result) {
+      if (result.is_ok()) return;
+      std::vector<Dispatch> retry;
+      std::vector<std::shared_ptr<Call>> refused;
+      {
+        std::lock_guard lock(mu_);
+        HealthPublisher publish(*this);
+        if (controller_.replica_lost(*replica, "node " + node +
+                                                   " is late and the replica did not answer a "
+                                                   "probe: " +
+                                                   result.message())) {
+          move_calls_off(*replica, retry, refused);
+        }
+      }
+      settle_moved(retry, refused);
+    });
+  }
+}
+
 int Deployment::node_lost(const std::string& node, const std::string& why) {
   std::vector<Dispatch> retry;
   std::vector<std::shared_ptr<Call>> refused;

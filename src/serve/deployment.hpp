@@ -87,6 +87,9 @@ class Deployment {
   int load() const;
   // Takes in a replica found running on `node` (see ReplicaController::adopt).
   void adopt(const std::string& id, const std::string& node, std::shared_ptr<ReplicaHandle> handle);
+  // The node's heartbeat is late: its replicas get a health check now, within `timeout`, and one
+  // that fails is lost at once (its calls move).
+  void probe_node(const std::string& node, Duration timeout);
   // The replicas on `node` are lost (the node was declared dead): new ones are placed elsewhere.
   // Returns how many were lost.
   int node_lost(const std::string& node, const std::string& why);

@@ -150,6 +150,8 @@ bool ReplicaController::replica_lost(Replica& replica, const std::string& why) {
   if (replica.lost) return false;
   replica.lost = true;
   replica.unhealthy = true;
+  // Its replacement goes elsewhere until the node shows it is alive.
+  nodes_.suspect(replica.node);
   replica.state = ReplicaState::kDraining;
   replica.drain_deadline = clock_.now();
   add_event("replica_lost", &replica, why);

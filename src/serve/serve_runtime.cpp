@@ -74,6 +74,10 @@ void ServeRuntime::loop() {
   }
 }
 
+void ServeRuntime::probe_node(const std::string& node, Duration timeout) {
+  for (auto& d : deployments_) d->probe_node(node, timeout);
+}
+
 int ServeRuntime::node_lost(const std::string& node, const std::string& why) {
   int n = 0;
   for (auto& d : deployments_) n += d->node_lost(node, why);

@@ -47,6 +47,8 @@ class ServeRuntime {
   void tick();
   // Ongoing plus queued calls over all deployments.
   int load() const;
+  // Probes every deployment's replicas on `node` (Deployment::probe_node).
+  void probe_node(const std::string& node, Duration timeout);
   // Every deployment's replicas on `node` are lost; returns how many.
   int node_lost(const std::string& node, const std::string& why);
   // Waits until no deployment has a replica starting (constructed and checked, or failed), or

@@ -122,6 +122,45 @@ TEST_P(MembershipTest, ARestartedHeadLearnsEveryNodeAgain) {
   for (const NodeInfo& n : fresh.snapshot()) EXPECT_TRUE(n.alive) << n.id;
 }
 
+TEST_P(MembershipTest, ALateNodeIsReportedOnceBeforeItIsDeclaredDead) {
+  NodeRegistry registry;
+  std::mutex mu;
+  std::vector<std::string> late;
+  MembershipOptions o;
+  o.check_every = std::chrono::milliseconds(10);
+  o.dead_after = std::chrono::milliseconds(800);
+  o.late_after = std::chrono::milliseconds(150);
+  o.cluster = cluster_;
+  o.on_late = [&](const std::string& node) {
+    std::lock_guard lock(mu);
+    late.push_back(node);
+  };
+  auto started = MembershipMonitor::start(*bus_, registry, clock_, o, nullptr);
+  ASSERT_TRUE(started.is_ok());
+  auto head = std::move(started).value();
+  // A worker that dies without a word: its announcer is silenced by ending the head's view of
+  // it, as the kill -9 case above does, so no leaving message is heard.
+  std::unique_ptr<NodeAnnouncer> w(announcer("worker-1"));
+  ASSERT_TRUE(testing::wait_until([&] { return alive(registry, "worker-1"); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // beating: never late
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(late.empty());
+  }
+  head.reset();
+  w.reset();
+  auto again = MembershipMonitor::start(*bus_, registry, clock_, o, nullptr);
+  ASSERT_TRUE(again.is_ok());
+  ASSERT_TRUE(testing::wait_until([&] {
+    std::lock_guard lock(mu);
+    return !late.empty();
+  }));
+  EXPECT_TRUE(alive(registry, "worker-1"));  // late, not dead yet
+  ASSERT_TRUE(testing::wait_until([&] { return !alive(registry, "worker-1"); }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(late, std::vector<std::string>{"worker-1"});  // once
+}
+
 TEST_P(MembershipTest, AMalformedHeartbeatIsIgnored) {
   NodeRegistry registry;
   auto head = monitor(registry);

@@ -33,6 +33,19 @@ TEST(NodeRegistryTest, SpreadsAcrossNodes) {
   EXPECT_EQ(placed["worker-1"], 2);
 }
 
+TEST(NodeRegistryTest, ASuspectNodeGetsNothingUntilItIsHeardFromAgain) {
+  NodeRegistry nodes;
+  ASSERT_TRUE(nodes.add(node("worker-1", 4.0)).is_ok());
+  ASSERT_TRUE(nodes.add(node("worker-2", 1.0)).is_ok());
+  ResourceSet one = ResourceSet::from_cpu(0.5, 1 << 20);
+  nodes.suspect("worker-1");
+  EXPECT_EQ(nodes.reserve(one), "worker-2");  // worker-1 has more room, but is suspect
+  EXPECT_EQ(nodes.reserve(one), "worker-2");
+  EXPECT_EQ(nodes.reserve(one), std::nullopt);
+  nodes.heard_from(node("worker-1", 4.0));  // its heartbeat
+  EXPECT_EQ(nodes.reserve(one), "worker-1");
+}
+
 TEST(NodeRegistryTest, MemoryAlsoLimitsPlacement) {
   NodeRegistry nodes;
   NodeInfo n = node("head", 10);
