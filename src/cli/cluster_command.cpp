@@ -11,6 +11,7 @@
 #include "cli/control_client.hpp"
 #include "cli/infra_command.hpp"
 #include "core/config_source.hpp"
+#include "core/json.hpp"
 #include "infra/process.hpp"
 
 namespace tc::cli {
@@ -92,6 +93,8 @@ Status spawn_node(const infra::InfraSettings& s, const std::string& node, bool h
                "--env-file", env_file.empty() ? (s.root / ".env").string() : env_file});
   std::error_code ec;
   fs::create_directories(s.dir("logs"), ec);
+  // `tradecluster stop` and `restart` against the head then act on the whole cluster.
+  setenv("TC_CLUSTER_DIR", s.root.c_str(), 1);
   auto pid = infra::spawn_detached(argv, s.dir("logs") / (node + ".out"), pid_file(s, node));
   if (!pid) return pid.status();
   say("started " + node + " (pid " + std::to_string(*pid) + "), log " + logs + "/" + node + ".log");
@@ -153,6 +156,11 @@ int alive_workers(const ControlClient& head) {
   return n;
 }
 
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 Status start_cluster(const ClusterFlags& f, const infra::InfraSettings& s) {
   if (f.num_workers < 0 || f.num_workers > 100) {
     return invalid_argument("--num-workers must lie between 0 and 100");
@@ -171,6 +179,11 @@ Status start_cluster(const ClusterFlags& f, const infra::InfraSettings& s) {
   std::error_code ec;
   fs::create_directories(s.dir("data"), ec);
   fs::create_directories(s.dir("logs"), ec);
+  // What `cluster restart` (and `tradecluster restart` against the head) starts again.
+  std::ofstream(s.dir("data") / "cluster.json")
+      << "{\"num_workers\":" << f.num_workers << ",\"num_cpus\":\"" << f.num_cpus
+      << "\",\"object_store_memory\":\"" << f.object_store_memory
+      << "\",\"with_infra\":" << (f.with_infra ? "true" : "false") << "}\n";
   if (f.with_infra) {
     std::ofstream(s.dir("data") / kInfraMarker) << "postgres redis nats adminer\n";
     std::string host = s.host == "0.0.0.0" ? "127.0.0.1" : s.host;
@@ -246,10 +259,28 @@ int run_cluster(const ClusterFlags& f) {
   if (!settings) return fail(settings.status(), kExitUsage);
   const std::string& a = f.action;
   if (a == "start" || a == "restart") {
+    ClusterFlags flags = f;
     if (a == "restart") {
+      // As it was started, unless told otherwise.
+      auto saved = parse_json(read_file(settings->dir("data") / "cluster.json"));
+      if (saved && saved->is_object() && !f.explicit_start_flags) {
+        const json::object& o = saved->as_object();
+        if (const auto* n = o.if_contains("num_workers"); n && n->is_int64()) {
+          flags.num_workers = static_cast<int>(n->as_int64());
+        }
+        if (const auto* c = o.if_contains("num_cpus"); c && c->is_string()) {
+          flags.num_cpus = std::string(c->as_string());
+        }
+        if (const auto* m = o.if_contains("object_store_memory"); m && m->is_string()) {
+          flags.object_store_memory = std::string(m->as_string());
+        }
+        if (const auto* i = o.if_contains("with_infra"); i && i->is_bool()) {
+          flags.with_infra = flags.with_infra || i->as_bool();
+        }
+      }
       if (Status s = stop_cluster(*settings); !s.is_ok()) return fail(s);
     }
-    if (Status s = start_cluster(f, *settings); !s.is_ok()) return fail(s);
+    if (Status s = start_cluster(flags, *settings); !s.is_ok()) return fail(s);
     return 0;
   }
   if (a == "stop") {

@@ -38,6 +38,7 @@ struct ClusterFlags {
   std::string num_cpus = "2";
   std::string object_store_memory = "2GB";
   bool with_infra = false;
+  bool explicit_start_flags = false;  // restart: the flags given override the saved ones
   std::vector<std::string> services;  // logs: head, worker-N (default: all)
   bool follow = false;
   int lines = 50;

@@ -312,6 +312,14 @@ int run_stop(const ClientFlags& flags) {
     if (auto* d = status->as_object().if_contains("infra_dir"); d && d->is_string()) {
       infra_dir = std::string(d->as_string());
     }
+    // The head of a cluster `cluster start` runs: the whole cluster stops.
+    if (auto* d = status->as_object().if_contains("cluster_dir");
+        d && d->is_string() && is_local(client->address())) {
+      tc::cli::ClusterFlags cluster;
+      cluster.action = "stop";
+      cluster.dir = std::string(d->as_string());
+      return tc::cli::run_cluster(cluster);
+    }
   }
   auto res = client->post("/api/node/stop");
   if (!res) return fail(res.status());
@@ -436,11 +444,14 @@ int main(int argc, char** argv) {
           ->required()
           ->check(CLI::IsMember({"start", "stop", "restart", "status", "logs"}));
     }
-    sub.add_option("--num-workers", cluster_flags.num_workers, "start: workers (default 2)");
-    sub.add_option("--num-cpus", cluster_flags.num_cpus,
-                   "start: logical CPUs per node (default 2)");
+    auto mark = [&](const std::string&) { cluster_flags.explicit_start_flags = true; };
+    sub.add_option("--num-workers", cluster_flags.num_workers, "start: workers (default 2)")
+        ->each(mark);
+    sub.add_option("--num-cpus", cluster_flags.num_cpus, "start: logical CPUs per node (default 2)")
+        ->each(mark);
     sub.add_option("--object-store-memory", cluster_flags.object_store_memory,
-                   "start: each node's market-data cache (default 2GB)");
+                   "start: each node's market-data cache (default 2GB)")
+        ->each(mark);
     sub.add_flag("--with-infra", cluster_flags.with_infra,
                  "start: PostgreSQL and Redis too, and the cluster on them");
     sub.add_option("--dir", cluster_flags.dir, "Where data/ and logs/ live (default .)");
@@ -545,6 +556,17 @@ int main(int argc, char** argv) {
     c.token =
         restart_flags.values.count("TC_API_TOKEN") ? restart_flags.values["TC_API_TOKEN"] : "";
     c.env_file = restart_flags.env_file;
+    // The head of a cluster `cluster start` runs: the whole cluster restarts, as it was started.
+    if (auto client = c.client(); client) {
+      if (auto now = client->get("/api/cluster/status"); now && now->is_object()) {
+        if (auto* d = now->as_object().if_contains("cluster_dir"); d && d->is_string()) {
+          tc::cli::ClusterFlags whole;
+          whole.action = "restart";
+          whole.dir = std::string(d->as_string());
+          return tc::cli::run_cluster(whole);
+        }
+      }
+    }
     if (int rc = run_stop(c); rc != 0) return rc;
     restart_flags.detach = true;
     return run_start(restart_flags);

@@ -92,6 +92,8 @@ std::string ControlApi::cluster_status() const {
       .field("bus", options_.bus_backend)
       .field("uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9);
   if (!options_.infra_dir.empty()) w.field("infra_dir", options_.infra_dir);
+  w.field("role", options_.role);
+  if (!options_.cluster_dir.empty()) w.field("cluster_dir", options_.cluster_dir);
   std::vector<DependencyCheck> dependencies;
   if (options_.dependencies != nullptr) dependencies = options_.dependencies->checks();
   std::string state = "ok";

@@ -43,6 +43,10 @@ struct ControlApiOptions {
   const DependencyHealth* dependencies = nullptr;
   // The infrastructure `start --with-infra` started for the node; empty: none.
   std::string infra_dir;
+  std::string role = "standalone";  // or "head"
+  // The directory `cluster start` runs the cluster from (so that `stop` and `restart` act on the
+  // whole cluster); empty: none.
+  std::string cluster_dir;
 };
 
 class ControlApi {

@@ -431,6 +431,8 @@ Status Node::start() {
   if (!s.nats_servers.empty()) control_options.bus_backend = "nats";
   control_options.dependencies = &p.dependencies;
   control_options.infra_dir = s.infra_dir;
+  if (s.role == NodeSettings::Role::kHead) control_options.role = "head";
+  control_options.cluster_dir = s.cluster_dir;
   p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime, p.nodes,
                                                       [this] { request_stop(); });
   net::HttpServerOptions control_server_options;

@@ -154,6 +154,7 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
     }
   }
   TC_ASSIGN_OR_RETURN(s.infra_dir, source.get_string("TC_INFRA_DIR", ""));
+  TC_ASSIGN_OR_RETURN(s.cluster_dir, source.get_string("TC_CLUSTER_DIR", ""));
   std::string bus;
   TC_ASSIGN_OR_RETURN(bus, source.get_string("TC_BUS", "inproc"));
   if (bus != "inproc") {

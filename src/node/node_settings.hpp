@@ -91,6 +91,8 @@ struct NodeSettings {
   Duration node_dead_after = std::chrono::seconds(5);     // TC_NODE_DEAD_AFTER without heartbeat
   // TC_NODE_LABELS: "key=value,key=value", what a worker says of itself (zone, gpu, ...).
   std::map<std::string, std::string> node_labels;
+  // TC_CLUSTER_DIR: the directory `cluster start` runs this node's cluster from; empty otherwise.
+  std::string cluster_dir;
   // A worker's: the head's SQLite file, when the head names it (same host).
   std::string shared_sqlite_path;
 

@@ -383,7 +383,15 @@ TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {
     EXPECT_TRUE(std::filesystem::exists(dir.path() / f)) << f;
   }
 
-  auto stopped = run({"cluster", "stop"});
+  // `restart` and `stop` against the head act on the whole cluster, as it was started.
+  auto restarted = run({"restart"});
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  EXPECT_NE(restarted.output.find("head and 2 workers"), std::string::npos) << restarted.output;
+  auto again = net::http_request(call);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->status, 200);
+
+  auto stopped = run({"stop"});
   ASSERT_EQ(stopped.exit_code, 0) << stopped.output;
   EXPECT_FALSE(net::http_request(call).is_ok());                // the head is gone
   EXPECT_EQ(testing::raw_exchange(nats, "PING\r\n", 500), "");  // and nats-server
