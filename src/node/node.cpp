@@ -25,6 +25,7 @@
 #include "serve/job_registry.hpp"
 #include "serve/job_runner.hpp"
 #include "serve/remote_replica.hpp"
+#include "serve/replica_wire.hpp"
 #include "serve/serve_runtime.hpp"
 #include "serve/status_json.hpp"
 #include "services/algorunner/algorunner_deployment.hpp"
@@ -70,7 +71,9 @@ struct Node::Parts {
   std::unique_ptr<net::HttpServer> cluster_control_server;  // a head's, for remote CLI clients
   // A head's: who is alive, and what workers ask of it.
   std::unique_ptr<cluster::MembershipMonitor> membership;
-  std::unique_ptr<cluster::Subscription> head_info, head_status;
+  std::unique_ptr<cluster::Subscription> head_info, head_status, head_run;
+  // The head's own tickscrawler handler, for the CSV imports workers send it.
+  std::shared_ptr<serve::ReplicaHandler> head_importer;
   // A worker's: the replicas the head placed here, and its heartbeat.
   std::unique_ptr<serve::ReplicaHost> host;
   std::unique_ptr<cluster::NodeAnnouncer> announcer;
@@ -96,6 +99,10 @@ std::string head_info_subject(std::string_view cluster) {
 
 std::string head_status_subject(std::string_view cluster) {
   return "tc.v1.serve." + std::string(cluster) + ".head.status";
+}
+
+std::string head_run_subject(std::string_view cluster) {
+  return "tc.v1.serve." + std::string(cluster) + ".head.run";
 }
 
 std::string host_name() {
@@ -391,7 +398,7 @@ Status Node::start() {
   if (*interrupted > 0) spdlog::warn("event=jobs_interrupted count={}", *interrupted);
   p.services = std::make_unique<services::ServiceContext>(services::ServiceContext{
       p.clock, *p.store, *p.cache, *p.series, *p.bus, p.sources, *p.jobs, *p.runner,
-      services::runtime_status_source(*p.runtime), s.node_name, p.started_at});
+      services::runtime_status_source(*p.runtime), nullptr, s.node_name, p.started_at});
   TC_RETURN_IF_ERROR(p.runtime->add(
       services::make_algorunner_deployment(*p.services, s.algorunner_options), s.algorunner));
   TC_RETURN_IF_ERROR(p.runtime->add(
@@ -528,6 +535,27 @@ Status Node::start_head() {
   if (!status) return status.status();
   p.head_status = std::move(status).value();
 
+  // Calls workers run here: CSV imports, whose files are in the head's import directory.
+  if (const serve::Deployment* tickscrawler = p.runtime->find("tickscrawler")) {
+    p.head_importer = tickscrawler->spec().make_replica(
+        serve::ReplicaInfo{"tickscrawler@" + s.node_name, s.node_name});
+    auto run =
+        p.bus->subscribe(head_run_subject(s.cluster_name), "", [&p](const cluster::Message& m) {
+          if (m.reply_to.empty()) return;
+          p.requests->post([&p, m] {
+            auto call = serve::decode_call(m.data, p.clock.now());
+            serve::Response response =
+                call ? serve::LocalReplica::run(*p.head_importer, "tickscrawler@head",
+                                                call->route_id, call->request)
+                           .first
+                     : serve::error_response(call.status());
+            (void)p.bus->publish(m.reply_to, serve::encode_response(response));
+          });
+        });
+    if (!run) return run.status();
+    p.head_run = std::move(run).value();
+  }
+
   cluster::MembershipOptions options;
   options.cluster = s.cluster_name;
   options.dead_after = s.node_dead_after;
@@ -620,9 +648,20 @@ Status Node::start_worker() {
     return services::DeploymentSummary{reply->data.substr(0, newline),
                                        reply->data.substr(newline + 1)};
   };
+  auto on_head = [&p, subject = head_run_subject(s.cluster_name)](
+                     int route_id, const serve::Request& request) -> serve::Response {
+    Duration left = request.deadline - p.clock.now();
+    auto reply = p.bus->request(subject, serve::encode_call(route_id, request, left), left);
+    if (!reply) {
+      return serve::error_response(
+          unavailable("the head did not run it: " + reply.status().message()));
+    }
+    auto response = serve::decode_response(reply->data);
+    return response ? std::move(response).value() : serve::error_response(response.status());
+  };
   p.services = std::make_unique<services::ServiceContext>(
       services::ServiceContext{p.clock, *p.store, *p.cache, *p.series, *p.bus, p.sources, *p.jobs,
-                               *p.runner, ask_head, s.node_name, p.started_at});
+                               *p.runner, ask_head, on_head, s.node_name, p.started_at});
   p.host = std::make_unique<serve::ReplicaHost>(*p.bus, p.clock, *p.requests, *p.lifecycle,
                                                 s.cluster_name, s.node_name);
   p.host->add(services::make_algorunner_deployment(*p.services, s.algorunner_options));
@@ -672,6 +711,7 @@ Node::StopReport Node::stop_parts() {
   p.membership.reset();
   p.head_info.reset();
   p.head_status.reset();
+  p.head_run.reset();
   p.host.reset();
   spdlog::info("event=node_draining ongoing_and_queued={} drain_timeout_s={}",
                p.runtime ? p.runtime->load() : 0,

@@ -329,6 +329,33 @@ TEST_F(ClusterTest, AStreamOfALostWorkerGoesOnElsewhereWithoutGapsOrRepeats) {
   EXPECT_EQ(repeats, 0);
 }
 
+// A CSV import sent to a tickscrawler replica on a worker runs on the head, which holds the
+// import directory.
+TEST_F(ClusterTest, ACsvImportRunsOnTheHeadWhereTheFilesAre) {
+  auto head = start_head();
+  auto w1 = start_worker("worker-1");
+  ASSERT_TRUE(testing::wait_until(
+      [&] { return running_on(*head, "tickscrawler") == std::multiset<std::string>{"worker-1"}; },
+      std::chrono::seconds(60)));
+  std::filesystem::create_directories(head->dir() / "data" / "import");
+  std::ofstream(head->dir() / "data" / "import" / "trades.csv")
+      << "symbol,time,price,quantity,trade_id\n"
+         "ACME,2024-01-02T14:30:00Z,101.25,10,1\n"
+         "ACME,2024-01-02T14:30:01Z,101.5,5,2\n";
+  auto r = head->request("POST", "/api/tickscrawler/crawl",
+                         R"({"source":"csv","file":"trades.csv","wait":true})");
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto job = parse_json(r->body);
+  ASSERT_TRUE(job.is_ok());
+  EXPECT_EQ(job->at("state").as_string(), "succeeded") << r->body;
+  EXPECT_EQ(job->at("owner").at("node").as_string(), "head") << r->body;
+  EXPECT_EQ(job->at("result").at("ticks_stored").as_int64(), 2);
+  // A file that is not there is said so, from the head.
+  auto missing = head->request("POST", "/api/tickscrawler/crawl",
+                               R"({"source":"csv","file":"nope.csv","wait":true})");
+  EXPECT_EQ(missing->status / 100, 4) << missing->body;
+}
+
 // The seed's infra.py start-ray / status-ray / logs-ray / stop-ray: nats-server, a head and two
 // workers as local processes of one directory.
 TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {

@@ -50,7 +50,7 @@ class ServiceFixture : public ::testing::Test {
     series_ = std::make_unique<BarSeriesCache>(store_->bars(), store_->instruments(), 64 << 20);
     ctx_ = std::make_unique<ServiceContext>(
         ServiceContext{clock_, *store_, cache_, *series_, bus_, sources_, *jobs_, *runner_,
-                       runtime_status_source(runtime_), "head", clock_.unix_nanos()});
+                       runtime_status_source(runtime_), nullptr, "head", clock_.unix_nanos()});
     serve::DeploymentConfig c;
     EXPECT_TRUE(runtime_.add(make_algorunner_deployment(*ctx_, {}), c).is_ok());
     EXPECT_TRUE(runtime_.add(make_screener_deployment(*ctx_, {}), c).is_ok());

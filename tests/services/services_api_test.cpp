@@ -177,17 +177,10 @@ TEST(ServicesStoreFailureTest, StoreFailuresBecomeJsonErrorsNotCrashes) {
   market::SourceRegistry sources;
   StoreWithFailingCatalog failing(**store);
   BarSeriesCache series(failing.bars(), failing.instruments(), 1 << 20);
-  ServiceContext ctx{clock,
-                     failing,
-                     cache,
-                     series,
-                     bus,
-                     sources,
-                     jobs,
-                     runner,
-                     runtime_status_source(runtime),
-                     "head",
-                     clock.unix_nanos()};
+  ServiceContext ctx{clock,   failing, cache,
+                     series,  bus,     sources,
+                     jobs,    runner,  runtime_status_source(runtime),
+                     nullptr, "head",  clock.unix_nanos()};
   ASSERT_TRUE(runtime.add(make_algorunner_deployment(ctx, {}), {}).is_ok());
   ASSERT_TRUE(runtime.add(make_screener_deployment(ctx, {}), {}).is_ok());
   ASSERT_TRUE(runtime.add(make_tickscrawler_deployment(ctx, {}), {}).is_ok());

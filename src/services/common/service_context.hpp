@@ -42,6 +42,9 @@ struct ServiceContext {
   serve::JobRegistry& jobs;
   serve::JobRunner& runner;
   DeploymentStatusSource deployment_status;
+  // Set on a worker node: runs a call of its service on the head, which holds the import
+  // directory (CSV imports). Empty on the head and on a single node.
+  std::function<serve::Response(int route_id, const serve::Request&)> on_head;
   std::string node;        // this node's name, the owner of the jobs it runs
   int64_t started_at = 0;  // the node's start, UTC nanoseconds
 };

@@ -86,6 +86,8 @@ class TickscrawlerReplica final : public ServiceReplica<TickscrawlerOptions> {
   Response crawl(const Request& request) {
     auto crawl = read_crawl_request(request);
     if (!crawl) return error_response(crawl.status());
+    // A file import runs where the files are: on the head.
+    if (crawl->source == "csv" && ctx_.on_head) return ctx_.on_head(kCrawl, request);
     auto source = check_crawl(*crawl, ctx_.store, ctx_.sources, ctx_.clock);
     if (!source) return error_response(source.status());
     serve::JobSpec spec;
