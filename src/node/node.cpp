@@ -319,6 +319,9 @@ Status Node::start() {
     cluster::NatsOptions nats;
     nats.servers = s.nats_servers;
     nats.name = "tradecluster-" + s.node_name;
+    // A worker may start before its cluster's server answers: it keeps trying, as it waits for
+    // the head.
+    nats.wait_for_server = s.role == NodeSettings::Role::kWorker;
     auto bus = cluster::NatsBus::connect(nats);
     if (!bus) return bus.status();
     spdlog::info("event=bus_connected backend=nats server={}", (*bus)->connected_url());

@@ -23,10 +23,17 @@ class NetworkNamespace {
   NetworkNamespace() {
     std::random_device rd;
     int n = static_cast<int>(rd() % 250) + 1;
+    // A subnet no interface here uses yet.
+    for (int tries = 0; tries < 250 && sh("ip -o addr show to 10.213." + std::to_string(n) +
+                                          ".0/30 | grep -q .") == 0;
+         ++tries) {
+      n = n % 250 + 1;
+    }
     name_ = "tcns" + std::to_string(getpid()) + "x" + std::to_string(n);
     here_ = "10.213." + std::to_string(n) + ".1";
     there_ = "10.213." + std::to_string(n) + ".2";
-    std::string out = "tcv" + std::to_string(getpid() % 100000) + "a";
+    out_ = "tcv" + std::to_string(getpid() % 100000) + "a";
+    const std::string& out = out_;
     std::string in = "tcv" + std::to_string(getpid() % 100000) + "b";
     ok_ = sh("ip netns add " + name_) == 0 &&
           sh("ip link add " + out + " type veth peer name " + in) == 0 &&
@@ -37,14 +44,17 @@ class NetworkNamespace {
           sh("ip netns exec " + name_ + " ip link set " + in + " up") == 0 &&
           sh("ip netns exec " + name_ + " ip link set lo up") == 0;
   }
-  ~NetworkNamespace() { sh("ip netns del " + name_); }  // takes its end of the pair, and so both
+  ~NetworkNamespace() {
+    sh("ip link del " + out_);  // and so its peer in the namespace
+    sh("ip netns del " + name_);
+  }
   bool ok() const { return ok_; }
   const std::string& name() const { return name_; }
   const std::string& here() const { return here_; }
   const std::string& there() const { return there_; }
 
  private:
-  std::string name_, here_, there_;
+  std::string name_, here_, there_, out_;
   bool ok_ = false;
 };
 
@@ -93,9 +103,12 @@ class NetnsClusterTest : public ::testing::Test {
                                  std::to_string(nats_port_)},
         std::map<std::string, std::string>{});
     url_ = "nats://" + ns_.here() + ":" + std::to_string(nats_port_);
-    ASSERT_TRUE(testing::wait_until([&] {
-      return sh("bash -c '</dev/tcp/" + ns_.here() + "/" + std::to_string(nats_port_) + "'") == 0;
-    })) << nats_->output();
+    // Reachable from here, and across the link from the namespace.
+    std::string probe =
+        "timeout 2 bash -c '</dev/tcp/" + ns_.here() + "/" + std::to_string(nats_port_) + "'";
+    ASSERT_TRUE(testing::wait_until([&] { return sh(probe) == 0; })) << nats_->output();
+    ASSERT_TRUE(
+        testing::wait_until([&] { return sh("ip netns exec " + ns_.name() + " " + probe) == 0; }));
     env_ = {{"TC_CLUSTER_NAME", "netns"},
             {"TC_HEARTBEAT_INTERVAL", "0.2"},
             {"TC_NODE_DEAD_AFTER", "1.5"},
