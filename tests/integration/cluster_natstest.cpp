@@ -356,6 +356,33 @@ TEST_F(ClusterTest, ACsvImportRunsOnTheHeadWhereTheFilesAre) {
   EXPECT_EQ(missing->status / 100, 4) << missing->body;
 }
 
+// Server-sent events of a stream a worker runs reach a client of the head: the worker's replica
+// answers with bus subjects, the head relays what the worker publishes on them.
+TEST_F(ClusterTest, EventsOfAStreamOnAWorkerReachAClientThroughTheHead) {
+  auto head = start_head();
+  auto w1 = start_worker("worker-1");
+  ASSERT_TRUE(testing::wait_until(
+      [&] { return running_on(*head, "tickscrawler") == std::multiset<std::string>{"worker-1"}; },
+      std::chrono::seconds(60)));
+  std::string symbols = head->crypto_symbols();
+  std::string symbol = symbols.substr(1, symbols.find('"', 1) - 1);
+  auto started = head->request("POST", "/api/tickscrawler/stream",
+                               R"({"source":"simulator","symbols":[")" + symbol + R"("]})");
+  ASSERT_EQ(started->status, 202) << started->body;
+  std::string id(parse_json(started->body)->as_object().at("id").as_string());
+  EXPECT_EQ(parse_json(started->body)->at("owner").at("node").as_string(), "worker-1");
+  testing::RawConnection sse(head->port());
+  ASSERT_TRUE(sse.send_text("GET /api/tickscrawler/stream/" + id +
+                            "/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"));
+  ASSERT_TRUE(sse.read_until("\r\n\r\n"));
+  EXPECT_TRUE(sse.received().starts_with("HTTP/1.1 200")) << sse.received();
+  ASSERT_TRUE(sse.read_until("event: trade\ndata: ", std::chrono::seconds(60))) << sse.received();
+  // Stopping the stream on the worker ends the client's event stream on the head.
+  ASSERT_EQ(head->request("DELETE", "/api/tickscrawler/stream/" + id)->status, 200);
+  ASSERT_TRUE(sse.read_until_closed(std::chrono::seconds(20)));
+  EXPECT_NE(sse.received().find("event: end\ndata: "), std::string::npos);
+}
+
 // The seed's infra.py start-ray / status-ray / logs-ray / stop-ray: nats-server, a head and two
 // workers as local processes of one directory.
 TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {
