@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/ids.hpp"
+#include "support/nats_server.hpp"
 #include "support/node_process.hpp"
 #include "support/test_servers.hpp"
 #include "support/worker_process.hpp"
@@ -381,6 +382,31 @@ TEST_F(ClusterTest, EventsOfAStreamOnAWorkerReachAClientThroughTheHead) {
   ASSERT_EQ(head->request("DELETE", "/api/tickscrawler/stream/" + id)->status, 200);
   ASSERT_TRUE(sse.read_until_closed(std::chrono::seconds(20)));
   EXPECT_NE(sse.received().find("event: end\ndata: "), std::string::npos);
+}
+
+// A cluster that outgrew one nats-server runs a NATS cluster of its own: a worker that loses its
+// server reconnects to the other, and requests through the head reach it again.
+TEST_F(ClusterTest, AWorkerRidesOutTheLossOfOneOfTwoClusteredServers) {
+  uint16_t route1 = testing::free_port(), route2 = testing::free_port();
+  testing::NatsServer s1(0, route1), s2(0, route2);
+  ASSERT_TRUE(s1.start({route2}));
+  // The worker knows both servers; only the first runs yet, so it connects there.
+  WorkerProcess worker(s1.url() + "," + s2.url(), "worker-1", env_);
+  ASSERT_TRUE(worker.start());
+  ASSERT_TRUE(s2.start({route1}));
+  nats_ = s2.url();  // the head knows only the server that stays
+  auto head = start_head();
+  ASSERT_TRUE(testing::wait_until([&] { return answering_pid(*head) == worker.pid(); },
+                                  std::chrono::seconds(60)))
+      << head->cluster_status() << worker.output();
+  s1.stop();
+  EXPECT_TRUE(testing::wait_until([&] { return answering_pid(*head) == worker.pid(); },
+                                  std::chrono::seconds(30)))
+      << head->cluster_status() << worker.output();
+  int failures = 0;
+  for (int i = 0; i < 50; ++i) failures += answering_pid(*head) == worker.pid() ? 0 : 1;
+  EXPECT_EQ(failures, 0);
+  EXPECT_NE(worker.output().find("event=bus_reconnected"), std::string::npos) << worker.output();
 }
 
 // The seed's infra.py start-ray / status-ray / logs-ray / stop-ray: nats-server, a head and two
