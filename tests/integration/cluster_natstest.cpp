@@ -393,6 +393,10 @@ TEST_F(ClusterTest, AWorkerRidesOutTheLossOfOneOfTwoClusteredServers) {
   // The worker knows both servers; only the first runs yet, so it connects there.
   WorkerProcess worker(s1.url() + "," + s2.url(), "worker-1", env_);
   ASSERT_TRUE(worker.start());
+  ASSERT_TRUE(testing::wait_until([&] {
+    return worker.output().find("event=bus_connected backend=nats server=" + s1.url()) !=
+           std::string::npos;
+  })) << worker.output();
   ASSERT_TRUE(s2.start({route1}));
   nats_ = s2.url();  // the head knows only the server that stays
   auto head = start_head();

@@ -120,7 +120,7 @@ class NetnsClusterTest : public ::testing::Test {
   std::unique_ptr<Spawned> worker(bool other_host) {
     std::string command =
         std::string(TC_BINARY) + " node --address " + url_ + " --name worker-1 --num-cpus 2";
-    if (other_host) command = "hostname tc-other-host && exec " + command;
+    command = (other_host ? "hostname tc-other-host && exec " : "exec ") + command;
     std::vector<std::string> args{"/usr/sbin/ip", "netns", "exec", ns_.name()};
     if (other_host) args.insert(args.end(), {"/usr/bin/unshare", "--uts"});
     args.insert(args.end(), {"/bin/sh", "-c", command});

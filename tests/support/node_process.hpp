@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -160,6 +160,8 @@ class NodeProcess {
   uint16_t dashboard_port() const { return dashboard_port_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
 
+  // Starts `args` with `env` added, in `cwd`, its output appended to `out`. The process is killed
+  // when the test process dies, even by a crash or ctest's timeout: nothing outlives a test.
   static pid_t spawn(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env,
                      const std::filesystem::path& cwd, const std::filesystem::path& out) {
@@ -171,17 +173,21 @@ class NodeProcess {
     argv.push_back(nullptr);
     for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
     envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    return rc == 0 ? pid : -1;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    // The child: only async-signal-safe calls from here on.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died already
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int in_fd = open("/dev/null", O_RDONLY);
+    if (out_fd < 0 || in_fd < 0) _exit(127);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(out_fd, STDERR_FILENO);
+    dup2(in_fd, STDIN_FILENO);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
   }
 
  private:
