@@ -413,6 +413,43 @@ TEST_F(ClusterTest, AWorkerRidesOutTheLossOfOneOfTwoClusteredServers) {
   EXPECT_NE(worker.output().find("event=bus_reconnected"), std::string::npos) << worker.output();
 }
 
+// A worker dies with an algorithm running on it: the run cannot go on elsewhere half done, so it
+// ends failed, naming the lost node.
+TEST_F(ClusterTest, ARunOnALostWorkerEndsFailedNamingTheNode) {
+  auto head = start_head();
+  std::map<std::string, std::unique_ptr<WorkerProcess>> workers;
+  workers["worker-1"] = start_worker("worker-1");
+  workers["worker-2"] = start_worker("worker-2");
+  ASSERT_TRUE(testing::wait_until([&] { return running_on(*head, "algorunner").size() == 1; },
+                                  std::chrono::seconds(60)));
+  std::string symbols = head->crypto_symbols();
+  std::string symbol = symbols.substr(1, symbols.find('"', 1) - 1);
+  auto started = head->request(
+      "POST", "/api/algorunner/run",
+      R"({"algorithm": "sma_crossover", "mode": "paper", "source": "simulator", "symbols": [")" +
+          symbol + R"("], "interval": "1s", "parameters": {"fast_period": 2, "slow_period": 3}})");
+  ASSERT_EQ(started->status, 202) << started->body;
+  auto run = parse_json(started->body);
+  std::string id(run->at("id").as_string());
+  std::string owner(run->at("owner").at("node").as_string());
+  ASSERT_TRUE(workers.contains(owner)) << started->body;
+  workers[owner]->kill9();
+  json::value ended;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto r = head->request("GET", "/api/algorunner/runs/" + id);
+        if (!r.is_ok() || r->status != 200) return false;
+        auto job = parse_json(r->body);
+        if (!job || job->at("state").as_string() != "failed") return false;
+        ended = *job;
+        return true;
+      },
+      std::chrono::seconds(30)))
+      << head->cluster_status();
+  EXPECT_NE(to_json(ended).find("node " + owner + " was lost"), std::string::npos)
+      << to_json(ended);
+}
+
 // The seed's infra.py start-ray / status-ray / logs-ray / stop-ray: nats-server, a head and two
 // workers as local processes of one directory.
 TEST(ClusterCommandTest, StartsAClusterOfProcessesShowsItAndStopsIt) {
