@@ -256,20 +256,28 @@ void Deployment::run_health_check(const std::shared_ptr<Replica>& replica, uint6
     std::lock_guard lock(mu_);
     if (!controller_.check_started(*replica, generation)) return;
   }
-  replica->handle->check_health(config_.health_check_timeout,
-                                [this, replica, generation](Status result) {
-                                  std::vector<Dispatch> next;
-                                  {
-                                    std::lock_guard lock(mu_);
-                                    HealthPublisher publish(*this);
-                                    // Calls queued for want of a replica (a cold start) need not
-                                    // wait for the next pass.
-                                    if (controller_.health_checked(*replica, generation, result)) {
-                                      router_.take_queued(controller_.replicas(), next);
-                                    }
-                                  }
-                                  for (auto& d : next) execute(std::move(d), false);
-                                });
+  replica->handle->check_health(
+      config_.health_check_timeout,
+      [this, replica, generation](Status result) { checked(replica, generation, result); });
+}
+
+void Deployment::checked(const std::shared_ptr<Replica>& replica, uint64_t generation,
+                         const Status& result) {
+  std::vector<Dispatch> next, retry;
+  std::vector<std::shared_ptr<Call>> refused;
+  {
+    std::lock_guard lock(mu_);
+    HealthPublisher publish(*this);
+    if (result.code() == StatusCode::kNotFound &&
+        controller_.replica_lost(*replica, result.message())) {
+      move_calls_off(*replica, retry, refused);  // gone, not slow: no second chance
+    } else if (controller_.health_checked(*replica, generation, result)) {
+      // Calls queued for want of a replica (a cold start) need not wait for the next pass.
+      router_.take_queued(controller_.replicas(), next);
+    }
+  }
+  settle_moved(retry, refused);
+  for (auto& d : next) execute(std::move(d), false);
 }
 
 void Deployment::deploy() {

@@ -109,6 +109,8 @@ class Deployment {
   void settle_moved(std::vector<Dispatch>& retry, std::vector<std::shared_ptr<Call>>& refused);
   void construct(const std::shared_ptr<Replica>& replica);
   void run_health_check(const std::shared_ptr<Replica>& replica, uint64_t generation);
+  // A health check ended (on whichever thread answered it).
+  void checked(const std::shared_ptr<Replica>& replica, uint64_t generation, const Status& result);
   // Posts what a control-loop pass asked for, once the lock is released.
   void start_work(ReplicaController::Work& work);
   bool is_blocking(int route_id) const;

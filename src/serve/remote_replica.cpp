@@ -128,8 +128,12 @@ void RemoteReplica::check_health(Duration timeout, CheckDone done) {
   bus_.request_async(
       health_subject_, "", timeout, [this, done = std::move(done)](Result<cluster::Message> reply) {
         if (!reply) {
-          done(unavailable("replica " + id_ + " on node " + node_ +
-                           " did not answer its health check: " + reply.status().message()));
+          // Nobody listens for it: the replica is gone, not slow.
+          StatusCode code = reply.status().code() == StatusCode::kUnavailable
+                                ? StatusCode::kNotFound
+                                : StatusCode::kUnavailable;
+          done(Status(code, "replica " + id_ + " on node " + node_ +
+                                " did not answer its health check: " + reply.status().message()));
         } else if (reply->data == kHealthy) {
           done(Status::ok());
         } else {

@@ -34,7 +34,8 @@ class ReplicaHandle {
   // thread (a quick route); otherwise it runs on the requests executor. A remote replica answers
   // by `request`'s deadline at the latest. `request` stays valid until `done` is called.
   virtual void call(int route_id, const Request& request, bool inline_ok, CallDone done) = 0;
-  // A health check: ok when the replica can serve.
+  // A health check: ok when the replica can serve; not_found when it no longer exists where it
+  // ran (its process is gone), which makes it lost at once.
   virtual void check_health(Duration timeout, CheckDone done) = 0;
   // The replica has drained: release it (for a remote one, tell its node). Called once.
   virtual void stop() = 0;

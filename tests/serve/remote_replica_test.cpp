@@ -90,6 +90,10 @@ TEST_F(RemoteReplicaTest, ALaunchedReplicaRunsOnItsNodeAndAnswersCalls) {
   auto [gone, lost] = call(**handle, kEcho, r);
   EXPECT_EQ(lost, CallOutcome::kLost);
   EXPECT_EQ(gone.status, 503);
+  // Its health check says it is gone, not slow.
+  std::promise<Status> after;
+  (*handle)->check_health(std::chrono::seconds(1), [&](Status s) { after.set_value(s); });
+  EXPECT_EQ(after.get_future().get().code(), StatusCode::kNotFound);
 }
 
 TEST_F(RemoteReplicaTest, LaunchingOnAnUnknownNodeOrDeploymentFailsWithTheReason) {
