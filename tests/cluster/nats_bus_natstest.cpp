@@ -70,6 +70,11 @@ TEST(NatsBusTest, AHandlerMayEndItsOwnSubscription) {
   }
   ASSERT_TRUE(bus->publish("tc.v1.test.once", "x").is_ok());
   ASSERT_TRUE(testing::wait_until([&] { return calls == 1; }));
+  // The handler counts before it ends the subscription: wait for the end too.
+  ASSERT_TRUE(testing::wait_until([&] {
+    std::lock_guard lock(mu);
+    return sub == nullptr;
+  }));
   ASSERT_TRUE(bus->publish("tc.v1.test.once", "y").is_ok());
   EXPECT_EQ(bus->request("tc.v1.test.once", "z", std::chrono::seconds(1)).status().code(),
             StatusCode::kUnavailable);
