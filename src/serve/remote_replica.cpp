@@ -352,7 +352,6 @@ ClusterLauncher::ClusterLauncher(cluster::Bus& bus, const Clock& clock, Executor
                                  std::string cluster, std::string self, Duration start_timeout)
     : bus_(bus),
       clock_(clock),
-      requests_(requests),
       cluster_(std::move(cluster)),
       self_(std::move(self)),
       start_timeout_(start_timeout),

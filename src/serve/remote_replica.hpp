@@ -119,7 +119,6 @@ class ClusterLauncher final : public ReplicaLauncher {
  private:
   cluster::Bus& bus_;
   const Clock& clock_;
-  Executor& requests_;
   const std::string cluster_, self_;
   const Duration start_timeout_;
   LocalLauncher local_;
