@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails when an #include in src/ points up the layer map (shared by docs/architecture.md):
 #
-#   cli > node, infra > gateway, dashboard > services > serve > cluster > sources > net > storage
+#   cli > node, infra > gateway, dashboard > services > serve > cluster > sources, web > net > storage
 #       > market > core
 #
 # A module may include itself and any module below it. Modules on one floor (node and infra,
@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../src"
 
 rank() {
   case "$1" in
-    core) echo 0 ;; market) echo 1 ;; storage) echo 2 ;; net) echo 3 ;; sources) echo 4 ;;
+    core) echo 0 ;; market) echo 1 ;; storage) echo 2 ;; net) echo 3 ;; sources | web) echo 4 ;;
     cluster) echo 5 ;; serve) echo 6 ;; services) echo 7 ;; gateway | dashboard) echo 8 ;;
     node | infra) echo 9 ;; cli) echo 10 ;; *) echo "" ;;
   esac

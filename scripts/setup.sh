@@ -27,9 +27,9 @@ packages=(
   googletest libgtest-dev
   clang-format clang libclang-rt-14-dev
 )
-# Only for the tests: the offline checks of deploy/ (scripts/check_deploy.sh) and the network
-# namespaces of the two-host test.
-test_packages=(yamllint docker-compose python3-yaml python3-jsonschema binutils iproute2)
+# Only for the tests: the offline checks of deploy/ (scripts/check_deploy.sh), the network
+# namespaces of the two-host test, and the browser for the web UI's tests.
+test_packages=(yamllint docker-compose python3-yaml python3-jsonschema binutils iproute2 chromium)
 
 install_missing() {
   local missing=()
@@ -42,6 +42,27 @@ install_missing() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Node.js 18 or later and npm build the web UI: Debian 12's nodejs and npm, unless the machine
+# already has a newer nodejs that bundles npm (Debian's npm package conflicts with that one).
+install_node() {
+  if command -v node > /dev/null && command -v npm > /dev/null &&
+     [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 18 ]; then
+    return 0
+  fi
+  install_missing nodejs npm
+}
+
+# The web UI's npm packages, exactly as web/package-lock.json pins them; nothing is installed
+# when web/node_modules already matches it. No package's install script runs.
+install_web_packages() {
+  if cmp -s web/package-lock.json web/node_modules/.tc-package-lock.json; then
+    return 0
+  fi
+  echo "setup: installing the web UI's npm packages (web/package-lock.json)"
+  (cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp web/package-lock.json web/node_modules/.tc-package-lock.json
 }
 
 # build DIR [cmake options...] [--target NAME]
@@ -78,6 +99,8 @@ if [ "$mode" = test ]; then
 else
   install_missing "${packages[@]}"
 fi
+install_node
+install_web_packages
 
 if [ "$mode" = run ]; then
   stage "build"
@@ -102,6 +125,9 @@ stage "release build with warnings as errors"
 build build -DTC_WERROR=ON
 stage "release tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 300
+if [ -f build/screenshots/timings.json ]; then
+  echo "setup: web UI screenshots in build/screenshots; first load (ms): $(tr -d ' \n' < build/screenshots/timings.json)"
+fi
 
 stage "deploy files checked offline (no Docker engine or Kubernetes API here)"
 bash scripts/check_deploy.sh build/src/cli/tradecluster
@@ -123,8 +149,8 @@ rm -rf "$fuzz_dir"
 stage "address and undefined-behaviour sanitizer build"
 build build-asan -DTC_WERROR=ON -DTC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 stage "sanitizer tests"
-# Fault tests (servers restarted under load) and infra tests (servers of their own) run in the
-# release pass only.
+# Fault tests (servers restarted under load), infra tests (servers of their own) and browser
+# tests run in the release pass only.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE "fault|infra"
+  ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 600 -LE "fault|infra|browser"
 stage ""

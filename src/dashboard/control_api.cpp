@@ -6,6 +6,7 @@
 #include "net/server_preamble.hpp"
 #include "serve/http_error.hpp"
 #include "serve/status_json.hpp"
+#include "web/assets.hpp"
 
 namespace tc::dashboard {
 namespace {
@@ -13,7 +14,41 @@ namespace {
 using serve::error_response;
 using serve::json_response;
 
-enum Route { kStatus = 1, kEvents, kAddEvent, kShutdown, kDeploy, kStop, kHealth, kRoot };
+enum Route {
+  kStatus = 1,
+  kEvents,
+  kAddEvent,
+  kShutdown,
+  kDeploy,
+  kStop,
+  kHealth,
+  kStream,
+  kHistory,
+  kLogs,
+  kLogTail,
+  kLogFollow,
+  kAuthCheck,
+  kAsset,
+};
+
+// A positive count from the query (`fallback` when absent), or the 400 to answer.
+Result<size_t> count_param(const serve::Request& request, std::string_view name, size_t fallback) {
+  auto text = request.query_param(name);
+  if (!text) return fallback;
+  size_t n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n == 0) {
+    return invalid_argument("'" + std::string(name) + "' must be a positive integer");
+  }
+  return n;
+}
+
+serve::Response event_stream_response(std::shared_ptr<net::EventStream> stream) {
+  serve::Response r;
+  r.content_type = "text/event-stream";
+  r.events = std::move(stream);
+  return r;
+}
 
 // An event another part of the cluster reports (the watcher's decisions): {"kind":
 // "watcher_…", "reason", "from"?, "to"?, "load"?}.
@@ -68,7 +103,10 @@ ControlApi::ControlApi(ControlApiOptions options, const Clock& clock, serve::Ser
       clock_(clock),
       runtime_(runtime),
       nodes_(nodes),
-      stop_node_(std::move(stop_node)) {
+      stop_node_(std::move(stop_node)),
+      live_(
+          clock, runtime, options_.traffic, [this] { return cluster_status(); }, options_.live),
+      logs_(options_.log_dir) {
   // The table is fixed; a failure here is a programming error caught by the tests.
   (void)routes_.add("GET", "/api/cluster/status", {"control", kStatus, 0});
   (void)routes_.add("GET", "/api/cluster/events", {"control", kEvents, 0});
@@ -77,7 +115,17 @@ ControlApi::ControlApi(ControlApiOptions options, const Clock& clock, serve::Ser
   (void)routes_.add("POST", "/api/serve/deploy", {"control", kDeploy, 0});
   (void)routes_.add("POST", "/api/node/stop", {"control", kStop, 0});
   (void)routes_.add("GET", "/health", {"control", kHealth, 0});
-  (void)routes_.add("GET", "/", {"control", kRoot, 0});
+  (void)routes_.add("GET", "/api/cluster/stream", {"control", kStream, 0});
+  (void)routes_.add("GET", "/api/deployments/{name}/history", {"control", kHistory, 0});
+  (void)routes_.add("GET", "/api/logs", {"control", kLogs, 0});
+  (void)routes_.add("GET", "/api/logs/{node}", {"control", kLogTail, 0});
+  (void)routes_.add("GET", "/api/logs/{node}/stream", {"control", kLogFollow, 0});
+  (void)routes_.add("POST", "/api/auth/check", {"control", kAuthCheck, 0});
+  for (const web::Asset& a : web::assets()) {
+    (void)routes_.add("GET", a.path, {"control", kAsset, 0});
+  }
+  (void)routes_.add("GET", "/", {"control", kAsset, 0});
+  (void)routes_.add("GET", "/docs", {"control", kAsset, 0});
 }
 
 std::string ControlApi::cluster_status() const {
@@ -93,6 +141,7 @@ std::string ControlApi::cluster_status() const {
       .field("uptime_s", static_cast<double>(clock_.unix_nanos() - options_.started_at) / 1e9);
   if (!options_.infra_dir.empty()) w.field("infra_dir", options_.infra_dir);
   w.field("role", options_.role);
+  w.field("token_required", !options_.api_token.empty());
   if (!options_.cluster_dir.empty()) w.field("cluster_dir", options_.cluster_dir);
   std::vector<DependencyCheck> dependencies;
   if (options_.dependencies != nullptr) dependencies = options_.dependencies->checks();
@@ -149,6 +198,10 @@ std::string ControlApi::cluster_status() const {
 }
 
 void ControlApi::handle(serve::Request request, serve::Responder respond) {
+  if (options_.pass_through &&
+      routes_.match(request.method, request.path).kind == net::RouteMatch::Kind::kNotFound) {
+    return options_.pass_through(std::move(request), std::move(respond));
+  }
   const net::RouteTarget* target = nullptr;
   if (auto refusal = net::route_and_authorize(routes_, access_, request, target)) {
     return respond(std::move(*refusal));
@@ -157,13 +210,9 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
     case kStatus:
       return respond(json_text_response(cluster_status()));
     case kEvents: {
-      size_t limit = 100;
-      if (auto text = request.query_param("limit")) {
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-        if (ec != std::errc() || end != text->data() + text->size() || limit == 0) {
-          return respond(error_response(invalid_argument("'limit' must be a positive integer")));
-        }
-      }
+      auto limit_param = count_param(request, "limit", 100);
+      if (!limit_param) return respond(error_response(limit_param.status()));
+      const size_t limit = *limit_param;
       std::string body;
       JsonWriter w(body);
       w.begin_object().key("events").begin_array();
@@ -195,12 +244,51 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
         return respond(error_response(unavailable("starting: the first replicas are being built")));
       }
       return respond(json_response(json::object{{"status", "alive"}}));
-    default:
-      return respond(json_response(json::object{
-          {"name", "tradecluster control API"},
-          {"status", "/api/cluster/status"},
-          {"events", "/api/cluster/events"},
-      }));
+    case kStream:
+      return respond(event_stream_response(live_.follow()));
+    case kHistory: {
+      auto history = live_.history(*request.path_param("name"));
+      if (!history) {
+        return respond(error_response(
+            not_found("no deployment named '" + std::string(*request.path_param("name")) + "'")));
+      }
+      return respond(json_text_response(std::move(*history)));
+    }
+    case kLogs: {
+      std::string body;
+      JsonWriter w(body);
+      w.begin_object().field("directory", options_.log_dir.string()).key("logs").begin_array();
+      for (const LogFile& f : logs_.list()) {
+        w.begin_object()
+            .field("node", f.node)
+            .field("size", f.size)
+            .field("modified", f.modified)
+            .end_object();
+      }
+      w.end_array().end_object();
+      return respond(json_text_response(std::move(body)));
+    }
+    case kLogTail: {
+      auto lines = count_param(request, "lines", 200);
+      if (!lines) return respond(error_response(lines.status()));
+      auto tail = logs_.tail(*request.path_param("node"), *lines,
+                             request.query_param("filter").value_or(""));
+      if (!tail) return respond(error_response(tail.status()));
+      return respond(json_text_response(std::move(*tail)));
+    }
+    case kLogFollow: {
+      auto stream = logs_.follow(*request.path_param("node"),
+                                 std::string(request.query_param("filter").value_or("")));
+      if (!stream) return respond(error_response(stream.status()));
+      return respond(event_stream_response(std::move(*stream)));
+    }
+    case kAuthCheck:
+      return respond(json_response(json::object{{"status", "authorized"}}));
+    default: {
+      const web::Asset* asset = web::find_asset(request.path);
+      if (asset == nullptr) return respond(error_response(not_found("no such file")));
+      return respond(web::asset_response(*asset));
+    }
   }
 }
 

@@ -8,6 +8,14 @@
 //   POST /api/serve/deploy     serve again
 //   POST /api/node/stop        drain and stop the node
 //   GET  /health               200 once the node is ready (its first replicas started), 503 before
+//   GET  /api/cluster/stream   server-sent `status` events: the status and each deployment's
+//                              live figures, every second (LiveFeed)
+//   GET  /api/deployments/{name}/history   the deployment's samples and autoscaling events
+//   GET  /api/logs, /api/logs/{node}[/stream]   node logs: list, tail, follow (LogFiles)
+//   POST /api/auth/check       200 when the request carries the token (or none is configured)
+//   GET  /, /assets/…, /docs   the web UI and the API docs, embedded in the binary
+// and every other path passes through to the gateway's routes (the services' API and
+// /openapi.json), so that the UI needs nothing but its own origin.
 //
 // Mutating calls need the bearer token when one is configured; without one they are accepted
 // from loopback only (403 from other hosts).
@@ -16,12 +24,15 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <string>
 
 #include "cluster/node_registry.hpp"
 #include "core/dependency_health.hpp"
 #include "core/json.hpp"
+#include "dashboard/live_feed.hpp"
+#include "dashboard/log_files.hpp"
 #include "net/bearer_auth.hpp"
 #include "net/route_table.hpp"
 #include "serve/serve_runtime.hpp"
@@ -47,6 +58,13 @@ struct ControlApiOptions {
   // The directory `cluster start` runs the cluster from (so that `stop` and `restart` act on the
   // whole cluster); empty: none.
   std::string cluster_dir;
+  // Where the node logs are (the Logs page).
+  std::filesystem::path log_dir = "logs";
+  // The gateway's counters, for requests/s, error rate and latency; null: none shown.
+  TrafficSource traffic;
+  // Answers what the control API does not: the gateway's routes. Null: 404.
+  std::function<void(serve::Request, serve::Responder)> pass_through;
+  LiveFeedOptions live;
 };
 
 class ControlApi {
@@ -57,6 +75,10 @@ class ControlApi {
   void handle(serve::Request request, serve::Responder respond);
   // The node has started its first replicas: /health answers 200 from now on.
   void set_ready() { ready_ = true; }
+  // Starts and stops sampling for the live feed (before the runtime stops).
+  void start_live_feed() { live_.start(); }
+  void stop_live_feed() { live_.stop(); }
+  LiveFeed& live_feed() { return live_; }
   // The body of GET /api/cluster/status.
   std::string cluster_status() const;
 
@@ -69,6 +91,8 @@ class ControlApi {
   std::function<void()> stop_node_;
   net::RouteTable routes_;
   std::atomic<bool> ready_{false};
+  LiveFeed live_;
+  LogFiles logs_;
 };
 
 }  // namespace tc::dashboard

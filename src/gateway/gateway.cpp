@@ -8,6 +8,7 @@
 #include "gateway/bus_relay.hpp"
 #include "net/server_preamble.hpp"
 #include "serve/http_error.hpp"
+#include "web/assets.hpp"
 
 namespace tc::gateway {
 namespace {
@@ -18,18 +19,108 @@ using serve::json_response;
 using serve::Request;
 using serve::Response;
 
-enum BuiltinRoute { kHealth = 1, kMetrics, kOpenApi, kRoot };
+enum BuiltinRoute { kHealth = 1, kMetrics, kOpenApi, kRoot, kDocs };
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
-json::object error_schema_ref() {
-  json::object schema{{"$ref", "#/components/schemas/Error"}};
-  json::object media{{"schema", std::move(schema)}};
-  return json::object{{"description", "Error"},
-                      {"content", json::object{{"application/json", std::move(media)}}}};
+json::object media(std::string_view type, json::value schema) {
+  return json::object{{type, json::object{{"schema", std::move(schema)}}}};
+}
+
+json::object error_response_doc() {
+  return json::object{
+      {"description", "Error"},
+      {"content", media("application/json", json::object{{"$ref", "#/components/schemas/Error"}})}};
+}
+
+// A schema given as JSON text by a route; an object of any shape when empty.
+Result<json::value> schema_of(std::string_view text, std::string_view what) {
+  if (text.empty()) return json::value(json::object{{"type", "object"}});
+  auto schema = parse_json(text);
+  if (!schema || !schema->is_object()) {
+    return invalid_argument(std::string(what) + " is not a JSON object: " +
+                            (schema ? std::string("not an object") : schema.status().message()));
+  }
+  return std::move(schema).value();
+}
+
+// One route as the OpenAPI document shows it.
+struct RouteDoc {
+  std::string method;
+  std::string pattern;
+  std::string summary;
+  std::string tag;
+  std::string content_type = "application/json";
+  std::string query_schema = {};
+  std::string request_schema = {};
+  std::string response_schema = {};
+};
+
+Result<json::object> operation(const RouteDoc& r) {
+  json::object op{{"summary", r.summary},
+                  {"operationId", lower(r.method) + "_" + r.pattern},
+                  {"tags", json::array{json::value(r.tag)}}};
+  json::array parameters;
+  for (std::string_view rest = r.pattern; !rest.empty();) {
+    auto open = rest.find('{');
+    if (open == std::string_view::npos) break;
+    auto close = rest.find('}', open);
+    parameters.push_back(json::object{{"name", rest.substr(open + 1, close - open - 1)},
+                                      {"in", "path"},
+                                      {"required", true},
+                                      {"schema", json::object{{"type", "string"}}}});
+    rest = rest.substr(close + 1);
+  }
+  if (!r.query_schema.empty()) {
+    json::value query;
+    TC_ASSIGN_OR_RETURN(query, schema_of(r.query_schema, r.pattern + " query"));
+    std::vector<std::string_view> required;
+    if (const auto* list = query.as_object().if_contains("required")) {
+      for (const auto& name : list->as_array()) required.push_back(name.as_string());
+    }
+    if (const auto* properties = query.as_object().if_contains("properties")) {
+      for (const auto& [name, schema] : properties->as_object()) {
+        json::object p{{"name", name}, {"in", "query"}, {"schema", schema}};
+        if (std::find(required.begin(), required.end(), name) != required.end()) {
+          p["required"] = true;
+        }
+        if (const auto* d = schema.as_object().if_contains("description")) p["description"] = *d;
+        parameters.push_back(std::move(p));
+      }
+    }
+  }
+  if (!parameters.empty()) op["parameters"] = std::move(parameters);
+  if (r.method == "POST") {
+    json::value body;
+    TC_ASSIGN_OR_RETURN(body, schema_of(r.request_schema, r.pattern + " request"));
+    op["requestBody"] =
+        json::object{{"required", true}, {"content", media("application/json", std::move(body))}};
+  }
+  json::value answer = json::object{{"type", "string"}};
+  if (r.content_type == "application/json") {
+    TC_ASSIGN_OR_RETURN(answer, schema_of(r.response_schema, r.pattern + " response"));
+  }
+  op["responses"] = json::object{
+      {"200", json::object{{"description", "OK"}, {"content", media(r.content_type, answer)}}},
+      {"4XX", error_response_doc()},
+      {"5XX", error_response_doc()}};
+  return op;
+}
+
+json::object error_schema() {
+  json::object string_type{{"type", "string"}};
+  json::object fields{{"code", string_type},
+                      {"message", string_type},
+                      {"details", json::object{{"description", "what the error concerns"}}}};
+  json::object error{{"type", "object"},
+                     {"required", json::array{"code", "message"}},
+                     {"properties", std::move(fields)}};
+  return json::object{{"type", "object"},
+                      {"required", json::array{"error"}},
+                      {"properties", json::object{{"error", std::move(error)}}}};
 }
 
 }  // namespace
@@ -47,58 +138,54 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, const C
                                                  serve::ServeRuntime& runtime, cluster::Bus* bus) {
   std::unique_ptr<Gateway> g(new Gateway(std::move(options), clock, runtime, bus));
   std::vector<std::string> names;
-  json::object paths;
+  std::vector<RouteDoc> docs;
   for (const auto& d : runtime.deployments()) {
     size_t index = g->deployments_.size();
     g->deployments_.push_back(d.get());
     names.push_back(d->spec().name);
     for (const serve::RouteSpec& r : d->spec().routes) {
       TC_RETURN_IF_ERROR(g->routes_.add(r.method, r.pattern, {d->spec().name, r.id, index}));
-      json::object op{{"summary", r.summary},
-                      {"tags", json::array{json::value(d->spec().name)}},
-                      {"responses", json::object{{"200", json::object{{"description", "OK"}}},
-                                                 {"4XX", error_schema_ref()},
-                                                 {"5XX", error_schema_ref()}}}};
-      if (r.pattern.find("{id}") != std::string::npos) {
-        op["parameters"] = json::array{
-            json::object{{"name", "id"},
-                         {"in", "path"},
-                         {"required", true},
-                         {"schema", json::object{{"type", "string"}, {"format", "uuid"}}}}};
-      }
-      if (r.method == "POST") {
-        op["requestBody"] = json::object{
-            {"required", true},
-            {"content",
-             json::object{{"application/json",
-                           json::object{{"schema", json::object{{"type", "object"}}}}}}}};
-      }
-      paths[r.pattern].emplace_object()[lower(r.method)] = std::move(op);
+      docs.push_back({r.method, r.pattern, r.summary, d->spec().name, "application/json",
+                      r.query_schema, r.request_schema, r.response_schema});
     }
   }
-  size_t own = names.size();
-  TC_RETURN_IF_ERROR(g->routes_.add("GET", "/health", {"", kHealth, own}));
-  TC_RETURN_IF_ERROR(g->routes_.add("GET", "/metrics", {"", kMetrics, own}));
-  TC_RETURN_IF_ERROR(g->routes_.add("GET", "/openapi.json", {"", kOpenApi, own}));
-  TC_RETURN_IF_ERROR(g->routes_.add("GET", "/", {"", kRoot, own}));
-  paths["/health"].emplace_object()["get"] = json::object{
-      {"summary", "Health of every deployment (503 when one has no healthy replica)"},
-      {"responses",
-       json::object{{"200", json::object{{"description", "OK"}}}, {"503", error_schema_ref()}}}};
-  paths["/metrics"].emplace_object()["get"] =
-      json::object{{"summary", "Prometheus metrics"},
-                   {"responses", json::object{{"200", json::object{{"description", "OK"}}}}}};
-  json::object string_type{{"type", "string"}};
-  json::object error_fields{
-      {"code", string_type}, {"message", string_type}, {"details", json::object{}}};
-  json::object error_object{{"type", "object"}, {"properties", std::move(error_fields)}};
-  json::object error_schema{{"type", "object"},
-                            {"properties", json::object{{"error", std::move(error_object)}}}};
+  const size_t own = names.size();
+  const RouteDoc own_routes[] = {
+      {"GET", "/health", "Health of every deployment (503 when one has no healthy replica)",
+       "gateway"},
+      {"GET", "/metrics", "Prometheus metrics", "gateway", "text/plain"},
+      {"GET", "/openapi.json", "This document", "gateway"},
+      {"GET", "/", "The API's entry points", "gateway"},
+      {"GET", "/docs", "The API documentation (Swagger UI)", "gateway", "text/html"},
+      {"GET", "/docs/{file}", "The documentation page's files", "gateway", "text/plain"},
+  };
+  const int own_ids[] = {kHealth, kMetrics, kOpenApi, kRoot, kDocs, kDocs};
+  for (size_t i = 0; i < std::size(own_routes); ++i) {
+    TC_RETURN_IF_ERROR(
+        g->routes_.add(own_routes[i].method, own_routes[i].pattern, {"", own_ids[i], own}));
+    docs.push_back(own_routes[i]);
+  }
+  json::object paths;
+  for (const RouteDoc& r : docs) {
+    g->route_list_.emplace_back(r.method, r.pattern);
+    auto op = operation(r);
+    if (!op) return op.status();
+    paths[r.pattern].emplace_object()[lower(r.method)] = std::move(op).value();
+  }
   json::object doc{
       {"openapi", "3.0.3"},
-      {"info", json::object{{"title", "tradecluster"}, {"version", "0.1.0"}}},
+      {"info", json::object{{"title", "tradecluster"},
+                            {"version", "0.1.0"},
+                            {"description",
+                             "The trading services' API: algorunner, screener, tickscrawler. "
+                             "Mutating requests need `Authorization: Bearer <token>` when the "
+                             "node has TC_API_TOKEN."}}},
       {"paths", std::move(paths)},
-      {"components", json::object{{"schemas", json::object{{"Error", std::move(error_schema)}}}}},
+      {"components",
+       json::object{
+           {"schemas", json::object{{"Error", error_schema()}}},
+           {"securitySchemes",
+            json::object{{"bearer", json::object{{"type", "http"}, {"scheme", "bearer"}}}}}}},
   };
   g->openapi_ = to_json(doc);
   g->metrics_ = std::make_unique<Metrics>(std::move(names));
@@ -107,7 +194,39 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, const C
 
 std::string Gateway::openapi() const { return openapi_; }
 
+bool Gateway::cors_allowed(std::string_view origin) const {
+  if (origin.empty()) return false;
+  return std::any_of(options_.cors_origins.begin(), options_.cors_origins.end(),
+                     [&](const std::string& o) { return o == "*" || o == origin; });
+}
+
 void Gateway::handle(Request request, serve::Responder respond) {
+  if (cors_allowed(request.origin)) {
+    // A browser on another origin that TC_CORS_ORIGINS allows: a preflight is answered here,
+    // and every answer names the origin.
+    if (request.method == "OPTIONS") {
+      net::RouteMatch m = routes_.match("OPTIONS", request.path);
+      if (m.kind == net::RouteMatch::Kind::kNotFound) {
+        return respond(error_response(not_found("no route " + request.path)));
+      }
+      Response r;
+      r.status = 204;
+      r.headers = {{"Access-Control-Allow-Origin", request.origin},
+                   {"Vary", "Origin"},
+                   {"Access-Control-Allow-Methods", m.allow},
+                   {"Access-Control-Allow-Headers",
+                    "Authorization, Content-Type, Idempotency-Key, X-Request-Id"},
+                   {"Access-Control-Max-Age", "600"}};
+      return respond(std::move(r));
+    }
+    respond = [origin = request.origin, respond = std::move(respond)](Response r) {
+      r.headers.emplace_back("Access-Control-Allow-Origin", origin);
+      r.headers.emplace_back("Vary", "Origin");
+      r.headers.emplace_back("Access-Control-Expose-Headers",
+                             "X-Request-Id, Location, Retry-After, X-Next-Cursor, X-Cache");
+      respond(std::move(r));
+    };
+  }
   const TimePoint start = clock_.now();
   auto reply_own = [&](Response r) {
     metrics_->record(metrics_->gateway_index(), r.status, clock_.now() - start);
@@ -133,12 +252,20 @@ void Gateway::handle(Request request, serve::Responder respond) {
         r.body = openapi_;
         return reply_own(std::move(r));
       }
+      case kDocs: {
+        const web::Asset* asset = web::find_asset(request.path);
+        if (asset == nullptr || !asset->path.starts_with("/docs/")) {
+          return reply_own(error_response(not_found("no such file: " + request.path)));
+        }
+        return reply_own(web::asset_response(*asset));
+      }
       default:
         return reply_own(json_response(json::object{
             {"name", "tradecluster"},
             {"health", "/health"},
             {"metrics", "/metrics"},
             {"openapi", "/openapi.json"},
+            {"docs", "/docs"},
         }));
     }
   }

@@ -1,6 +1,6 @@
 // Gateway: the router on port 8000 (the seed's MainRouterDeployment). It answers its own routes
-// (/health, /metrics, /openapi.json), matches every other request to a deployment's route, checks
-// the bearer token on mutating requests when one is configured, and submits the call to the
+// (/health, /metrics, /openapi.json, /docs), matches every other request to a deployment's route,
+// checks the bearer token on mutating requests when one is configured, and submits the call to the
 // deployment with the request's deadline. It also records metrics per deployment and code.
 //
 // handle() is a pure adapter from Request to a call on the serve runtime: tests drive it without
@@ -27,6 +27,8 @@ struct GatewayOptions {
   std::string api_token;  // empty: no authentication
   // The servers the node depends on, shown by /health; a required one down makes it 503.
   const DependencyHealth* dependencies = nullptr;
+  // Origins whose browser clients may call the API (TC_CORS_ORIGINS); "*": any. Empty: none.
+  std::vector<std::string> cors_origins = {};
 };
 
 class Gateway {
@@ -43,6 +45,8 @@ class Gateway {
 
   // The OpenAPI document of every route.
   std::string openapi() const;
+  // Every route the gateway serves, as (method, pattern): what openapi() lists.
+  const std::vector<std::pair<std::string, std::string>>& routes() const { return route_list_; }
   // Where /metrics reads the API server's connection counts.
   Metrics& metrics() { return *metrics_; }
 
@@ -52,6 +56,7 @@ class Gateway {
   // Turns a replica's subscription answer into an event stream relayed from the bus.
   void relay(serve::Response& r) const;
   serve::Response health() const;
+  bool cors_allowed(std::string_view origin) const;
   serve::Response render_health(const std::vector<serve::Deployment::Health>& health) const;
   uint64_t dependencies_version() const {
     return options_.dependencies == nullptr ? 0 : options_.dependencies->version();
@@ -68,6 +73,7 @@ class Gateway {
   std::vector<serve::Deployment*> deployments_;  // by route target index
   std::unique_ptr<Metrics> metrics_;
   std::string openapi_;
+  std::vector<std::pair<std::string, std::string>> route_list_;
 };
 
 }  // namespace tc::gateway

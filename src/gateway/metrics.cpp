@@ -51,6 +51,20 @@ void Metrics::record(size_t index, int http_status, Duration latency) {
   s.count.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::vector<serve::TrafficTotals> Metrics::totals() const {
+  std::vector<serve::TrafficTotals> out;
+  std::vector<uint64_t> by_status;
+  uint64_t latency_sum_ns = 0;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    serve::TrafficTotals& t = out.emplace_back();
+    t.deployment = names_[i];
+    t.bounds.assign(kBuckets.begin(), kBuckets.end());
+    sum(i, by_status, t.counts, latency_sum_ns, t.requests);
+    for (size_t code = 500; code < 600; ++code) t.server_errors += by_status[code - 100];
+  }
+  return out;
+}
+
 std::string Metrics::render(const serve::ServeRuntime& runtime) const {
   fmt::memory_buffer out;
   auto line = [&]<typename... A>(fmt::format_string<A...> f, A&&... args) {

@@ -14,6 +14,7 @@
 
 #include "core/clock.hpp"
 #include "net/http_server.hpp"
+#include "serve/traffic.hpp"
 
 namespace tc::serve {
 class ServeRuntime;
@@ -29,6 +30,9 @@ class Metrics {
   // Records a finished request of deployment `index` (out of range: the gateway's own).
   void record(size_t index, int http_status, Duration latency);
   size_t gateway_index() const { return names_.size() - 1; }
+
+  // What each deployment (and the gateway's own routes, as "gateway") has answered so far.
+  std::vector<serve::TrafficTotals> totals() const;
 
   // The Prometheus text exposition, with replicas, ongoing and queued from `runtime`.
   std::string render(const serve::ServeRuntime& runtime) const;

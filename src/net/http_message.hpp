@@ -35,6 +35,7 @@ struct Request {
   // The Idempotency-Key header, may be empty: a POST that carries one may be retried on another
   // replica when the one running it is lost.
   std::string idempotency_key;
+  std::string origin;  // the Origin header of a browser's cross-origin request, may be empty
   std::string body;
   std::string request_id;
   std::string peer;    // the client's address ("127.0.0.1"), empty when not from a socket

@@ -359,6 +359,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       request.authorization = std::string(it->value());
     }
+    if (auto it = req.find(http::field::origin); it != req.end()) {
+      request.origin = std::string(it->value().substr(0, 256));
+    }
     if (auto it = req.find("Idempotency-Key"); it != req.end()) {
       request.idempotency_key = std::string(it->value().substr(0, 256));
     }

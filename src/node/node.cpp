@@ -410,8 +410,9 @@ Status Node::start() {
       services::make_tickscrawler_deployment(*p.services, s.tickscrawler_options), s.tickscrawler));
   if (s.probe) TC_RETURN_IF_ERROR(p.runtime->add(services::make_probe_deployment(), *s.probe));
 
-  auto gateway = gateway::Gateway::create({s.request_timeout, s.api_token, &p.dependencies},
-                                          p.clock, *p.runtime, p.bus.get());
+  auto gateway =
+      gateway::Gateway::create({s.request_timeout, s.api_token, &p.dependencies, s.cors_origins},
+                               p.clock, *p.runtime, p.bus.get());
   if (!gateway) return gateway.status();
   p.gateway = std::move(gateway).value();
 
@@ -443,6 +444,11 @@ Status Node::start() {
   control_options.infra_dir = s.infra_dir;
   if (s.role == NodeSettings::Role::kHead) control_options.role = "head";
   control_options.cluster_dir = s.cluster_dir;
+  control_options.log_dir = s.log_dir;
+  control_options.traffic = [g = p.gateway.get()] { return g->metrics().totals(); };
+  control_options.pass_through = [g = p.gateway.get()](serve::Request r, serve::Responder respond) {
+    g->handle(std::move(r), std::move(respond));
+  };
   p.control = std::make_unique<dashboard::ControlApi>(control_options, p.clock, *p.runtime, p.nodes,
                                                       [this] { request_stop(); });
   net::HttpServerOptions control_server_options;
@@ -490,6 +496,7 @@ Status Node::start() {
                  std::chrono::duration_cast<std::chrono::seconds>(kStartupWait).count());
   }
   p.control->set_ready();
+  p.control->start_live_feed();
   spdlog::info(
       "event=node_started node={} api={}:{} control={}:{} num_cpus={} io_threads={} "
       "max_connections={}",
@@ -722,6 +729,7 @@ Node::StopReport Node::stop_parts() {
   if (p.api_server) p.api_server->stop_accepting();
   if (p.control_server) p.control_server->stop_accepting();
   if (p.cluster_control_server) p.cluster_control_server->stop_accepting();
+  if (p.control) p.control->stop_live_feed();
   if (p.runtime) {
     // The control loop keeps running meanwhile: queued calls move onto free slots.
     std::string why =

@@ -239,6 +239,23 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
     }
     s.node_labels[pair.substr(0, eq)] = pair.substr(eq + 1);
   }
+  std::string origins;
+  TC_ASSIGN_OR_RETURN(origins, source.get_string("TC_CORS_ORIGINS", ""));
+  for (size_t pos = 0; pos < origins.size();) {
+    size_t comma = origins.find(',', pos);
+    std::string origin =
+        origins.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? origins.size() : comma + 1;
+    while (!origin.empty() && origin.back() == ' ') origin.pop_back();
+    while (!origin.empty() && origin.front() == ' ') origin.erase(0, 1);
+    if (origin.empty()) continue;
+    if (origin != "*" && !origin.starts_with("http://") && !origin.starts_with("https://")) {
+      return invalid_argument("TC_CORS_ORIGINS: '" + origin +
+                              "' is not an origin (http://host[:port], https://…, or *)");
+    }
+    if (origin != "*" && origin.back() == '/') origin.pop_back();
+    s.cors_origins.push_back(std::move(origin));
+  }
   auto postgres = source.find("POSTGRES_PASSWORD");
   auto redis = source.find("REDIS_PASSWORD");
   s.seed_default_passwords =

@@ -45,7 +45,10 @@ struct NodeSettings {
   // once. Default: the process's file limit less kReservedFiles.
   int max_connections = 1024;
   int max_event_streams = 1000;  // TC_MAX_EVENT_STREAMS: server-sent event streams open at once
-  Duration request_timeout = std::chrono::seconds(60);       // TC_REQUEST_TIMEOUT
+  Duration request_timeout = std::chrono::seconds(60);  // TC_REQUEST_TIMEOUT
+  // TC_CORS_ORIGINS: origins ("https://desk.example.com", or "*") whose browser clients may call
+  // the API on port 8000; none by default.
+  std::vector<std::string> cors_origins;
   Duration drain_timeout = std::chrono::seconds(30);         // TC_DRAIN_TIMEOUT
   Duration control_period = std::chrono::milliseconds(100);  // TC_CONTROL_PERIOD
   std::string api_token;                                     // TC_API_TOKEN

@@ -23,6 +23,12 @@ struct RouteSpec {
   int id = 0;           // passed back to the handler
   bool blocking = false;
   std::string summary;  // one line for the API listing
+  // The route in the OpenAPI document, as JSON Schemas (JSON text): the query parameters (an
+  // object schema: each property one parameter, `required` naming those that must be given), the
+  // request body, and the 2xx answer. Empty: none, any JSON object, any JSON object.
+  std::string query_schema = {};
+  std::string request_schema = {};
+  std::string response_schema = {};
 };
 
 class ReplicaHandler {

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "serve/http_error.hpp"
 #include "support/nodes.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tc::dashboard {
 namespace {
@@ -26,9 +29,12 @@ class ControlApiTest : public ::testing::Test {
     runtime_.deploy_all();
   }
 
-  void make(std::string token = "") {
+  void make(std::string token = "",
+            std::function<void(serve::Request, serve::Responder)> pass_through = nullptr) {
     ControlApiOptions o;
     o.api_token = std::move(token);
+    o.log_dir = logs_.path();
+    o.pass_through = std::move(pass_through);
     api_ = std::make_unique<ControlApi>(o, clock_, runtime_, nodes_, [this] { ++stops_; });
   }
 
@@ -44,6 +50,7 @@ class ControlApiTest : public ::testing::Test {
     return out;
   }
 
+  testing::TempDir logs_;
   ManualClock clock_;
   InlineExecutor executor_;
   cluster::NodeRegistry nodes_;
@@ -123,6 +130,69 @@ TEST_F(ControlApiTest, UnknownPathAndMethod) {
   serve::Response r = call("GET", "/api/node/stop");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(serve::find_field(r.headers, "Allow"), "POST");
+}
+
+TEST_F(ControlApiTest, ServesTheWebUiFromTheBinary) {
+  make();
+  serve::Response page = call("GET", "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("/assets/app.js"), std::string::npos);
+  EXPECT_EQ(serve::find_field(page.headers, "Cache-Control"), "no-cache");
+  serve::Response script = call("GET", "/assets/app.js");
+  ASSERT_EQ(script.status, 200);
+  EXPECT_EQ(script.content_type, "text/javascript; charset=utf-8");
+  EXPECT_GT(script.body.size(), 10000u);
+  EXPECT_EQ(call("GET", "/docs").status, 200);
+  EXPECT_EQ(call("GET", "/assets/missing.js").status, 404);
+}
+
+TEST_F(ControlApiTest, PassesWhatItDoesNotServeToTheGateway) {
+  std::vector<std::string> passed;
+  make("", [&](serve::Request r, serve::Responder respond) {
+    passed.push_back(r.method + " " + r.path);
+    serve::Response out;
+    out.status = 202;
+    respond(std::move(out));
+  });
+  EXPECT_EQ(call("POST", "/api/algorunner/run").status, 202);
+  EXPECT_EQ(call("GET", "/openapi.json").status, 202);
+  // Its own routes stay its own, a wrong method included.
+  EXPECT_EQ(call("GET", "/api/cluster/status").status, 200);
+  EXPECT_EQ(call("GET", "/api/node/stop").status, 405);
+  EXPECT_EQ(passed, (std::vector<std::string>{"POST /api/algorunner/run", "GET /openapi.json"}));
+}
+
+TEST_F(ControlApiTest, AuthCheckTellsWhetherTheTokenIsRight) {
+  make("secret");
+  EXPECT_EQ(call("POST", "/api/auth/check").status, 401);
+  EXPECT_EQ(call("POST", "/api/auth/check", {}, "Bearer wrong").status, 401);
+  EXPECT_EQ(call("POST", "/api/auth/check", {}, "Bearer secret").status, 200);
+  auto status = parse_json(call("GET", "/api/cluster/status").body);
+  EXPECT_TRUE(status->as_object().at("token_required").as_bool());
+}
+
+TEST_F(ControlApiTest, DeploymentHistoryAndLogs) {
+  make();
+  api_->live_feed().tick();
+  serve::Response history = call("GET", "/api/deployments/svc/history");
+  ASSERT_EQ(history.status, 200);
+  EXPECT_EQ(parse_json(history.body)->as_object().at("samples").as_array().size(), 1u);
+  EXPECT_EQ(call("GET", "/api/deployments/nope/history").status, 404);
+
+  std::ofstream(logs_.path() / "head.log") << "event=a\nevent=b\n";
+  auto list = parse_json(call("GET", "/api/logs").body);
+  EXPECT_EQ(list->as_object().at("logs").as_array().size(), 1u);
+  serve::Response tail = call("GET", "/api/logs/head", {{"lines", "1"}});
+  ASSERT_EQ(tail.status, 200);
+  EXPECT_NE(tail.body.find("event=b"), std::string::npos);
+  EXPECT_EQ(tail.body.find("event=a"), std::string::npos);
+  EXPECT_EQ(call("GET", "/api/logs/head", {{"lines", "0"}}).status, 400);
+  EXPECT_EQ(call("GET", "/api/logs/nobody").status, 404);
+  serve::Response follow = call("GET", "/api/logs/head/stream");
+  EXPECT_EQ(follow.status, 200);
+  EXPECT_NE(follow.events, nullptr);
+  EXPECT_NE(call("GET", "/api/cluster/stream").events, nullptr);
 }
 
 }  // namespace

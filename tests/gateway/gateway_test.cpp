@@ -137,6 +137,143 @@ TEST_F(GatewayTest, OpenApiListsEveryRoute) {
   EXPECT_TRUE(paths.contains("/health"));
 }
 
+TEST_F(GatewayTest, OpenApiListsExactlyTheRoutesServed) {
+  make();
+  json::object paths = body(call("GET", "/openapi.json")).at("paths").as_object();
+  size_t operations = 0;
+  for (const auto& [pattern, item] : paths) operations += item.as_object().size();
+  EXPECT_EQ(operations, gateway_->routes().size());
+  for (const auto& [method, pattern] : gateway_->routes()) {
+    std::string lower = method;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ASSERT_TRUE(paths.contains(pattern)) << pattern;
+    EXPECT_TRUE(paths.at(pattern).as_object().contains(lower)) << method << " " << pattern;
+    // And the gateway answers it: neither 404 nor 405.
+    std::string path = pattern;
+    if (auto open = path.find('{'); open != std::string::npos) {
+      path.replace(open, path.find('}') - open + 1, path.starts_with("/docs/") ? "docs.js" : "x");
+    }
+    int status = call(method, path).status;
+    EXPECT_NE(status, 404) << method << " " << path;
+    EXPECT_NE(status, 405) << method << " " << path;
+  }
+  const json::object& one = paths.at("/api/echo/runs/{id}").as_object().at("get").as_object();
+  EXPECT_EQ(one.at("parameters").as_array()[0].as_object().at("in").as_string(), "path");
+  EXPECT_EQ(one.at("responses")
+                .as_object()
+                .at("4XX")
+                .as_object()
+                .at("content")
+                .as_object()
+                .at("application/json")
+                .as_object()
+                .at("schema")
+                .as_object()
+                .at("$ref")
+                .as_string(),
+            "#/components/schemas/Error");
+}
+
+TEST_F(GatewayTest, OpenApiCarriesTheRoutesSchemas) {
+  serve::DeploymentSpec spec;
+  spec.name = "typed";
+  spec.routes = {{"POST", "/api/typed/run", 1, false, "run", R"({"type": "object",
+      "properties": {"symbol": {"type": "string"}, "limit": {"type": "integer"}},
+      "required": ["symbol"]})",
+                  R"({"type": "object", "required": ["name"],
+      "properties": {"name": {"type": "string"}}})",
+                  R"({"type": "object", "properties": {"id": {"type": "string"}}})"}};
+  spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<EchoReplica>(); };
+  ASSERT_TRUE(runtime_.add(spec, serve::DeploymentConfig{}).is_ok());
+  make();
+  json::object op = body(call("GET", "/openapi.json"))
+                        .at("paths")
+                        .as_object()
+                        .at("/api/typed/run")
+                        .as_object()
+                        .at("post")
+                        .as_object();
+  json::array parameters = op.at("parameters").as_array();
+  ASSERT_EQ(parameters.size(), 2u);
+  EXPECT_EQ(parameters[0].as_object().at("in").as_string(), "query");
+  EXPECT_TRUE(parameters[0].as_object().contains("required") ||
+              parameters[1].as_object().contains("required"));
+  EXPECT_EQ(op.at("requestBody")
+                .as_object()
+                .at("content")
+                .as_object()
+                .at("application/json")
+                .as_object()
+                .at("schema")
+                .as_object()
+                .at("required")
+                .as_array()[0]
+                .as_string(),
+            "name");
+  EXPECT_TRUE(op.at("responses")
+                  .as_object()
+                  .at("200")
+                  .as_object()
+                  .at("content")
+                  .as_object()
+                  .at("application/json")
+                  .as_object()
+                  .at("schema")
+                  .as_object()
+                  .contains("properties"));
+}
+
+TEST_F(GatewayTest, AMalformedSchemaIsRefusedAtStart) {
+  serve::DeploymentSpec spec;
+  spec.name = "broken";
+  spec.routes = {{"GET", "/api/broken", 1, false, "x", "{not json"}};
+  spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<EchoReplica>(); };
+  ASSERT_TRUE(runtime_.add(spec, serve::DeploymentConfig{}).is_ok());
+  EXPECT_FALSE(Gateway::create({}, clock_, runtime_).is_ok());
+}
+
+TEST_F(GatewayTest, ServesTheApiDocs) {
+  make();
+  serve::Response page = call("GET", "/docs");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("swagger-ui-bundle.js"), std::string::npos);
+  EXPECT_EQ(call("GET", "/docs/swagger-ui-bundle.js").status, 200);
+  EXPECT_EQ(call("GET", "/docs/nope.js").status, 404);
+  // The dashboard's own files are not the API port's.
+  EXPECT_EQ(call("GET", "/docs/..%2Fassets%2Fapp.js").status, 404);
+}
+
+TEST_F(GatewayTest, CorsAllowsTheConfiguredOriginsOnly) {
+  GatewayOptions options;
+  options.cors_origins = {"https://desk.example.com"};
+  make(options);
+  auto from = [&](std::string method, std::string origin) {
+    serve::Request r;
+    r.method = std::move(method);
+    r.path = "/api/echo/run";
+    r.origin = std::move(origin);
+    serve::Response out;
+    gateway_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
+    return out;
+  };
+  serve::Response preflight = from("OPTIONS", "https://desk.example.com");
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(serve::find_field(preflight.headers, "Access-Control-Allow-Origin"),
+            "https://desk.example.com");
+  EXPECT_EQ(serve::find_field(preflight.headers, "Access-Control-Allow-Methods"), "POST");
+  EXPECT_NE(
+      serve::find_field(preflight.headers, "Access-Control-Allow-Headers")->find("Authorization"),
+      std::string::npos);
+  serve::Response allowed = from("POST", "https://desk.example.com");
+  EXPECT_EQ(allowed.status, 200);
+  EXPECT_EQ(serve::find_field(allowed.headers, "Access-Control-Allow-Origin"),
+            "https://desk.example.com");
+  serve::Response other = from("POST", "https://evil.example.com");
+  EXPECT_EQ(other.status, 200);
+  EXPECT_FALSE(serve::find_field(other.headers, "Access-Control-Allow-Origin"));
+  EXPECT_EQ(from("OPTIONS", "https://evil.example.com").status, 405);
+}
+
 TEST_F(GatewayTest, DuplicateRoutesAcrossDeploymentsAreRefused) {
   serve::DeploymentSpec spec;
   spec.name = "copy";

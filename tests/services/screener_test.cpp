@@ -171,6 +171,33 @@ TEST_F(ScreenerTest, CustomFiltersAreStoredShownUsedAndDeleted) {
   EXPECT_EQ(call("POST", "/api/screener/screen", R"({"filters": ["strong"]})").status, 400);
 }
 
+TEST_F(ScreenerTest, CheckTellsAnExpressionsTypeOrWhereItsErrorIs) {
+  json::object ok =
+      body(call("POST", "/api/screener/check", R"j({"expression": "rsi(close, 14)"})j"));
+  EXPECT_TRUE(ok.at("valid").as_bool());
+  EXPECT_EQ(ok.at("type").as_string(), "a number");
+  json::object bad =
+      body(call("POST", "/api/screener/check", R"j({"expression": "close >\n smaa(close, 20)"})j"));
+  EXPECT_FALSE(bad.at("valid").as_bool());
+  const json::object& error = bad.at("error").as_object();
+  EXPECT_EQ(error.at("line").as_int64(), 2);
+  EXPECT_EQ(error.at("column").as_int64(), 2);
+  EXPECT_NE(error.at("message").as_string().find("did you mean 'sma'"), std::string::npos);
+  // As a condition, a number is not valid.
+  EXPECT_FALSE(body(call("POST", "/api/screener/check",
+                         R"j({"expression": "close + 1", "as": "condition"})j"))
+                   .at("valid")
+                   .as_bool());
+  EXPECT_EQ(
+      call("POST", "/api/screener/check", R"j({"expression": "close", "as": "text"})j").status,
+      400);
+  EXPECT_EQ(call("POST", "/api/screener/check", R"j({"expr": "close"})j").status, 400);
+  EXPECT_EQ(
+      call("POST", "/api/screener/check", "{\"expression\": \"" + std::string(5000, '1') + "\"}")
+          .status,
+      400);
+}
+
 TEST_F(ScreenerTest, MarketOverviewAgreesWithTheBarsAndIsCachedForTheRefreshInterval) {
   serve::Response first = call("GET", "/api/screener/market-overview");
   ASSERT_EQ(first.status, 200) << first.body;

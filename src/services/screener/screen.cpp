@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <numeric>
+#include <regex>
 #include <set>
 
 #include "core/time_parse.hpp"
@@ -220,6 +221,26 @@ Result<json::object> screen(const ScreenRequest& req, const SeriesUniverse& univ
                     {"interval", req.interval.name()}};
   body["as_of"] = targets.empty() ? json::value(nullptr) : json::value(format_utc_time(as_of));
   return body;
+}
+
+json::object check_expression(std::string_view text, bool condition,
+                              const market::ExpressionLimits& limits) {
+  market::ExpressionCompiler compiler(limits);
+  auto added = condition ? compiler.add(text, market::ValueType::kCondition) : compiler.add(text);
+  if (added) {
+    market::ExpressionPlan plan = compiler.build();
+    return json::object{{"valid", true},
+                        {"type", market::value_type_name(plan.output_type(*added))}};
+  }
+  // The compiler's message ends its first part with " at <line>:<column>".
+  const std::string message = added.status().message();
+  json::object error{{"message", message}};
+  static const std::regex position(R"( at (\d+):(\d+))");
+  if (std::smatch m; std::regex_search(message, m, position)) {
+    error["line"] = std::stoi(m[1].str());
+    error["column"] = std::stoi(m[2].str());
+  }
+  return json::object{{"valid", false}, {"error", std::move(error)}};
 }
 
 }  // namespace tc::services

@@ -46,6 +46,12 @@ Result<json::object> screen(const ScreenRequest& request, const SeriesUniverse& 
                             const std::vector<storage::FilterRecord>& catalog,
                             const market::ExpressionLimits& limits, int threads = 1);
 
+// Checks one expression without evaluating it, for an editor that checks as the user types:
+// {"valid": true, "type": "a condition"} or {"valid": false, "error": {"message", "line",
+// "column"}}. With `condition`, an expression of another type is not valid.
+json::object check_expression(std::string_view text, bool condition,
+                              const market::ExpressionLimits& limits);
+
 // A number or condition as JSON: null when missing (or not finite), true/false for conditions.
 json::value value_json(double v, market::ValueType type);
 

@@ -26,7 +26,8 @@ enum Route {
   kCustomFilter,
   kGetCustomFilter,
   kDeleteCustomFilter,
-  kMarketOverview
+  kMarketOverview,
+  kCheck,
 };
 
 bool is_filter_name(std::string_view name) {
@@ -82,6 +83,8 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
         return delete_custom_filter(request);
       case kMarketOverview:
         return market_overview(request);
+      case kCheck:
+        return check(request);
     }
     return error_response(internal_error("unknown route"));
   }
@@ -115,6 +118,20 @@ class ScreenerReplica final : public ServiceReplica<ScreenerOptions> {
     if (!result) return error_response(result.status());
     (*result)["elapsed_ms"] = elapsed_ms(started);
     return json_response(*result);
+  }
+
+  Response check(const Request& request) {
+    auto body = read_json_object(request);
+    if (!body) return error_response(body.status());
+    ObjectReader in(*body, "body");
+    auto expression = in.required_string("expression", options_.max_expression_length);
+    auto as = in.optional_string("as").value_or("any");
+    if (auto st = in.finish(); !st.is_ok()) return error_response(st);
+    if (as != "any" && as != "condition") {
+      return error_response(invalid_argument("field 'as' must be \"any\" or \"condition\""));
+    }
+    return json_response(
+        check_expression(*expression, as == "condition", expression_limits(options_)));
   }
 
   Response filters() {
@@ -229,6 +246,8 @@ serve::DeploymentSpec make_screener_deployment(const ServiceContext& ctx, Screen
           {"DELETE", "/api/screener/custom-filter/{name}", kDeleteCustomFilter, true,
            "Delete a custom filter"},
           {"GET", "/api/screener/market-overview", kMarketOverview, true, "Market overview"},
+          {"POST", "/api/screener/check", kCheck, true,
+           "Check an expression without running it (for editors)"},
       },
       ctx, options);
 }
