@@ -60,8 +60,18 @@ struct RouteDoc {
 };
 
 Result<json::object> operation(const RouteDoc& r) {
+  // "get_api_tickscrawler_streams_id" for GET /api/tickscrawler/streams/{id}.
+  std::string id = lower(r.method);
+  for (char c : r.pattern) {
+    bool word = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (word)
+      id.push_back(c);
+    else if (id.back() != '_')
+      id.push_back('_');
+  }
+  if (id.back() == '_') id.pop_back();
   json::object op{{"summary", r.summary},
-                  {"operationId", lower(r.method) + "_" + r.pattern},
+                  {"operationId", id + (r.pattern == "/" ? "_root" : "")},
                   {"tags", json::array{json::value(r.tag)}}};
   json::array parameters;
   for (std::string_view rest = r.pattern; !rest.empty();) {
@@ -100,13 +110,21 @@ Result<json::object> operation(const RouteDoc& r) {
         json::object{{"required", true}, {"content", media("application/json", std::move(body))}};
   }
   json::value answer = json::object{{"type", "string"}};
+  std::string content_type = r.content_type;
   if (r.content_type == "application/json") {
     TC_ASSIGN_OR_RETURN(answer, schema_of(r.response_schema, r.pattern + " response"));
+    // A route that answers another media type (server-sent events) says so in its schema.
+    if (const auto* type = answer.as_object().if_contains("x-content-type");
+        type != nullptr && type->is_string()) {
+      content_type = std::string(type->as_string());
+      answer.as_object().erase("x-content-type");
+    }
   }
-  op["responses"] = json::object{
-      {"200", json::object{{"description", "OK"}, {"content", media(r.content_type, answer)}}},
-      {"4XX", error_response_doc()},
-      {"5XX", error_response_doc()}};
+  op["responses"] =
+      json::object{{r.method == "GET" ? "200" : "2XX",
+                    json::object{{"description", "OK"}, {"content", media(content_type, answer)}}},
+                   {"4XX", error_response_doc()},
+                   {"5XX", error_response_doc()}};
   return op;
 }
 
@@ -170,7 +188,9 @@ Result<std::unique_ptr<Gateway>> Gateway::create(GatewayOptions options, const C
     g->route_list_.emplace_back(r.method, r.pattern);
     auto op = operation(r);
     if (!op) return op.status();
-    paths[r.pattern].emplace_object()[lower(r.method)] = std::move(op).value();
+    json::value& item = paths[r.pattern];  // null when new; a path may have several methods
+    if (!item.is_object()) item.emplace_object();
+    item.as_object()[lower(r.method)] = std::move(op).value();
   }
   json::object doc{
       {"openapi", "3.0.3"},

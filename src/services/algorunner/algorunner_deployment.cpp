@@ -5,6 +5,7 @@
 #include "core/ids.hpp"
 #include "services/algorunner/paper_run.hpp"
 #include "services/algorunner/run.hpp"
+#include "services/common/api_schemas.hpp"
 #include "services/common/handler_support.hpp"
 
 namespace tc::services {
@@ -116,12 +117,18 @@ serve::DeploymentSpec make_algorunner_deployment(const ServiceContext& ctx,
   return deployment_spec<AlgorunnerReplica>(
       kService,
       {
-          {"POST", "/api/algorunner/run", kRun, true, "Execute an algorithm"},
-          {"GET", "/api/algorunner/status", kStatus, false, "Service status"},
-          {"GET", "/api/algorunner/algorithms", kAlgorithms, true, "List algorithms"},
-          {"POST", "/api/algorunner/stop", kStop, true, "Stop an algorithm run"},
-          {"GET", "/api/algorunner/runs", kRuns, true, "List runs"},
-          {"GET", "/api/algorunner/runs/{id}", kRun1, true, "One run with its result"},
+          {"POST", "/api/algorunner/run", kRun, true, "Execute an algorithm", "",
+           schemas::kRunRequest, schemas::kJob},
+          {"GET", "/api/algorunner/status", kStatus, false, "Service status", "", "",
+           schemas::kServiceStatus},
+          {"GET", "/api/algorunner/algorithms", kAlgorithms, true, "List algorithms", "", "",
+           schemas::kAlgorithms},
+          {"POST", "/api/algorunner/stop", kStop, true, "Stop an algorithm run", "",
+           schemas::kStopRequest, schemas::kJob},
+          {"GET", "/api/algorunner/runs", kRuns, true, "List runs", schemas::kJobQuery, "",
+           schemas::kJobList},
+          {"GET", "/api/algorunner/runs/{id}", kRun1, true, "One run with its result", "", "",
+           schemas::kJob},
       },
       ctx, options);
 }

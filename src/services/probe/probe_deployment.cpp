@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "serve/http_error.hpp"
+#include "services/common/api_schemas.hpp"
 #include "services/common/handler_support.hpp"
 
 namespace tc::services {
@@ -40,7 +41,8 @@ serve::DeploymentSpec make_probe_deployment() {
   serve::DeploymentSpec spec;
   spec.name = "probe";
   spec.routes = {
-      {"GET", "/api/probe/sleep", kSleep, true, "Hold a replica slot for ?ms= milliseconds"},
+      {"GET", "/api/probe/sleep", kSleep, true, "Hold a replica slot for ?ms= milliseconds",
+       schemas::kSleepQuery},
       {"POST", "/api/probe/crash", kCrash, true, "Make the replica's handler throw"},
   };
   spec.make_replica = [](const serve::ReplicaInfo& info) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/json_writer.hpp"
+#include "services/common/api_schemas.hpp"
 #include "services/common/handler_support.hpp"
 #include "services/screener/market_overview.hpp"
 #include "services/screener/screen.hpp"
@@ -238,16 +239,23 @@ serve::DeploymentSpec make_screener_deployment(const ServiceContext& ctx, Screen
   return deployment_spec<ScreenerReplica>(
       kService,
       {
-          {"POST", "/api/screener/screen", kScreen, true, "Screen instruments with filters"},
-          {"GET", "/api/screener/filters", kFilters, true, "List filters"},
-          {"GET", "/api/screener/status", kStatus, false, "Service status"},
-          {"POST", "/api/screener/custom-filter", kCustomFilter, true, "Create a custom filter"},
-          {"GET", "/api/screener/custom-filter/{name}", kGetCustomFilter, true, "Show a filter"},
+          {"POST", "/api/screener/screen", kScreen, true, "Screen instruments with filters", "",
+           schemas::kScreenRequest, schemas::kScreen},
+          {"GET", "/api/screener/filters", kFilters, true, "List filters", "", "",
+           schemas::kFilters},
+          {"GET", "/api/screener/status", kStatus, false, "Service status", "", "",
+           schemas::kServiceStatus},
+          {"POST", "/api/screener/custom-filter", kCustomFilter, true, "Create a custom filter", "",
+           schemas::kFilterRequest, schemas::kFilter},
+          {"GET", "/api/screener/custom-filter/{name}", kGetCustomFilter, true, "Show a filter", "",
+           "", schemas::kFilter},
           {"DELETE", "/api/screener/custom-filter/{name}", kDeleteCustomFilter, true,
            "Delete a custom filter"},
-          {"GET", "/api/screener/market-overview", kMarketOverview, true, "Market overview"},
+          {"GET", "/api/screener/market-overview", kMarketOverview, true, "Market overview",
+           schemas::kSourceQuery, "", schemas::kMarketOverview},
           {"POST", "/api/screener/check", kCheck, true,
-           "Check an expression without running it (for editors)"},
+           "Check an expression without running it (for editors)", "", schemas::kCheckRequest,
+           schemas::kCheck},
       },
       ctx, options);
 }

@@ -4,6 +4,7 @@
 
 #include "core/ids.hpp"
 #include "market/instrument.hpp"
+#include "services/common/api_schemas.hpp"
 #include "services/common/handler_support.hpp"
 #include "services/tickscrawler/crawl.hpp"
 #include "services/tickscrawler/history.hpp"
@@ -258,22 +259,32 @@ serve::DeploymentSpec make_tickscrawler_deployment(const ServiceContext& ctx,
   return deployment_spec<TickscrawlerReplica>(
       kService,
       {
-          {"POST", "/api/tickscrawler/crawl", kCrawl, true, "Crawl history from a source (a job)"},
-          {"GET", "/api/tickscrawler/sources", kSources, true, "List data sources"},
+          {"POST", "/api/tickscrawler/crawl", kCrawl, true, "Crawl history from a source (a job)",
+           "", schemas::kCrawlRequest, schemas::kJob},
+          {"GET", "/api/tickscrawler/sources", kSources, true, "List data sources", "", "",
+           schemas::kSources},
           {"GET", "/api/tickscrawler/instruments", kInstruments, true,
-           "List a source's instruments"},
-          {"GET", "/api/tickscrawler/status", kStatus, false, "Service status"},
+           "List a source's instruments", schemas::kInstrumentsQuery, "", schemas::kInstruments},
+          {"GET", "/api/tickscrawler/status", kStatus, false, "Service status", "", "",
+           schemas::kServiceStatus},
           {"POST", "/api/tickscrawler/stream", kStream, true,
-           "Start a stream of live trades (a job)"},
-          {"DELETE", "/api/tickscrawler/stream/{id}", kStopStream, true, "Stop a stream"},
+           "Start a stream of live trades (a job)", "", schemas::kStreamRequest, schemas::kJob},
+          {"DELETE", "/api/tickscrawler/stream/{id}", kStopStream, true, "Stop a stream", "", "",
+           schemas::kJob},
           {"GET", "/api/tickscrawler/stream/{id}/events", kStreamEvents, true,
-           "A stream's trades as server-sent events"},
-          {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical trades or bars"},
-          {"GET", "/api/tickscrawler/streams", kStreams, true, "List streams"},
-          {"GET", "/api/tickscrawler/streams/{id}", kGetStream, true, "One stream"},
-          {"GET", "/api/tickscrawler/crawls", kCrawls, true, "List crawls"},
-          {"GET", "/api/tickscrawler/crawls/{id}", kGetCrawl, true, "One crawl"},
-          {"DELETE", "/api/tickscrawler/crawls/{id}", kStopCrawl, true, "Stop a crawl"},
+           "A stream's trades as server-sent events", "", "", schemas::kTradeEvents},
+          {"GET", "/api/tickscrawler/historical", kHistorical, true, "Historical trades or bars",
+           schemas::kHistoricalQuery, "", schemas::kHistorical},
+          {"GET", "/api/tickscrawler/streams", kStreams, true, "List streams", schemas::kJobQuery,
+           "", schemas::kJobList},
+          {"GET", "/api/tickscrawler/streams/{id}", kGetStream, true, "One stream", "", "",
+           schemas::kJob},
+          {"GET", "/api/tickscrawler/crawls", kCrawls, true, "List crawls", schemas::kJobQuery, "",
+           schemas::kJobList},
+          {"GET", "/api/tickscrawler/crawls/{id}", kGetCrawl, true, "One crawl", "", "",
+           schemas::kJob},
+          {"DELETE", "/api/tickscrawler/crawls/{id}", kStopCrawl, true, "Stop a crawl", "", "",
+           schemas::kJob},
       },
       ctx, options);
 }
