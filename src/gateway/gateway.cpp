@@ -103,6 +103,10 @@ Result<json::object> operation(const RouteDoc& r) {
     }
   }
   if (!parameters.empty()) op["parameters"] = std::move(parameters);
+  if (r.method != "GET" && r.method != "HEAD") {
+    // Mutating: the bearer token, when the node has one.
+    op["security"] = json::array{json::object{{"bearer", json::array{}}}};
+  }
   if (r.method == "POST") {
     json::value body;
     TC_ASSIGN_OR_RETURN(body, schema_of(r.request_schema, r.pattern + " request"));

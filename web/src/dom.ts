@@ -103,7 +103,10 @@ export function fmtNumber(v: number | null | undefined, digits = 2): string {
 
 export function fmtPercent(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-  return (v * 100).toFixed(digits) + "%";
+  const percent = v * 100;
+  // A small non-zero figure keeps two significant digits instead of reading as zero.
+  if (percent !== 0 && Math.abs(percent) < 0.5 * 10 ** -digits) return percent.toPrecision(2) + "%";
+  return percent.toFixed(digits) + "%";
 }
 
 export function fmtBytes(v: number): string {

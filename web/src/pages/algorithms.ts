@@ -247,7 +247,7 @@ function drawResult(body: HTMLElement, result: RunResult): () => void {
       h(
         "dl",
         { class: "metrics", id: "metrics" },
-        Object.entries(metrics).flatMap(([k, v]) => [h("dt", {}, k.replaceAll("_", " ")), h("dd", {}, metricText(k, v))]),
+        Object.entries(metrics).map(([k, v]) => h("div", {}, h("dt", {}, k.replaceAll("_", " ")), h("dd", {}, metricText(k, v)))),
       ),
     ),
     section(
