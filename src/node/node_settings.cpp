@@ -30,6 +30,20 @@ int64_t file_limit() {
   return limit.rlim_cur == RLIM_INFINITY ? (1 << 20) : static_cast<int64_t>(limit.rlim_cur);
 }
 
+// The non-empty items of a comma-separated list, without the spaces around them.
+std::vector<std::string> comma_items(std::string_view text) {
+  std::vector<std::string> items;
+  for (size_t pos = 0; pos <= text.size();) {
+    size_t comma = std::min(text.find(',', pos), text.size());
+    std::string_view item = text.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) items.emplace_back(item);
+    pos = comma + 1;
+  }
+  return items;
+}
+
 }  // namespace
 
 bool NodeSettings::exposed() const { return !is_loopback(host); }
@@ -226,12 +240,7 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   }
   std::string labels;
   TC_ASSIGN_OR_RETURN(labels, source.get_string("TC_NODE_LABELS", ""));
-  for (size_t pos = 0; pos < labels.size();) {
-    size_t comma = labels.find(',', pos);
-    std::string pair =
-        labels.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? labels.size() : comma + 1;
-    if (pair.empty()) continue;
+  for (const std::string& pair : comma_items(labels)) {
     size_t eq = pair.find('=');
     if (eq == std::string::npos || eq == 0) {
       return invalid_argument("TC_NODE_LABELS: expected key=value[,key=value], got '" + labels +
@@ -241,14 +250,7 @@ Result<NodeSettings> load_node_settings(const ConfigSource& source) {
   }
   std::string origins;
   TC_ASSIGN_OR_RETURN(origins, source.get_string("TC_CORS_ORIGINS", ""));
-  for (size_t pos = 0; pos < origins.size();) {
-    size_t comma = origins.find(',', pos);
-    std::string origin =
-        origins.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? origins.size() : comma + 1;
-    while (!origin.empty() && origin.back() == ' ') origin.pop_back();
-    while (!origin.empty() && origin.front() == ' ') origin.erase(0, 1);
-    if (origin.empty()) continue;
+  for (std::string origin : comma_items(origins)) {
     if (origin != "*" && !origin.starts_with("http://") && !origin.starts_with("https://")) {
       return invalid_argument("TC_CORS_ORIGINS: '" + origin +
                               "' is not an origin (http://host[:port], https://…, or *)");

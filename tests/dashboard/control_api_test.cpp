@@ -5,30 +5,14 @@
 #include <fstream>
 
 #include "serve/http_error.hpp"
-#include "support/nodes.hpp"
+#include "support/one_deployment_runtime.hpp"
 #include "support/temp_dir.hpp"
 
 namespace tc::dashboard {
 namespace {
 
-class NoopReplica final : public serve::ReplicaHandler {
- public:
-  serve::Response handle(int, const serve::Request&) override { return {}; }
-};
-
-class ControlApiTest : public ::testing::Test {
+class ControlApiTest : public ::testing::Test, protected testing::OneDeploymentRuntime {
  protected:
-  ControlApiTest() : runtime_(clock_, executor_, executor_, nodes_) {
-    EXPECT_TRUE(nodes_.add(testing::head_node(2, 4LL << 30)).is_ok());
-    serve::DeploymentSpec spec;
-    spec.name = "svc";
-    spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<NoopReplica>(); };
-    serve::DeploymentConfig config;
-    config.num_replicas = 2;
-    EXPECT_TRUE(runtime_.add(spec, config).is_ok());
-    runtime_.deploy_all();
-  }
-
   void make(std::string token = "",
             std::function<void(serve::Request, serve::Responder)> pass_through = nullptr) {
     ControlApiOptions o;
@@ -51,10 +35,6 @@ class ControlApiTest : public ::testing::Test {
   }
 
   testing::TempDir logs_;
-  ManualClock clock_;
-  InlineExecutor executor_;
-  cluster::NodeRegistry nodes_;
-  serve::ServeRuntime runtime_;
   std::unique_ptr<ControlApi> api_;
   int stops_ = 0;
 };

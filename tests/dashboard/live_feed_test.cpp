@@ -3,16 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "core/json.hpp"
-#include "support/nodes.hpp"
+#include "support/one_deployment_runtime.hpp"
 #include "support/recording_sink.hpp"
 
 namespace tc::dashboard {
 namespace {
-
-class NoopReplica final : public serve::ReplicaHandler {
- public:
-  serve::Response handle(int, const serve::Request&) override { return {}; }
-};
 
 // The traffic of one deployment, "svc", as the gateway would count it.
 struct FakeTraffic {
@@ -20,17 +15,9 @@ struct FakeTraffic {
   std::vector<serve::TrafficTotals> operator()() const { return {totals}; }
 };
 
-class LiveFeedTest : public ::testing::Test {
+class LiveFeedTest : public ::testing::Test, protected testing::OneDeploymentRuntime {
  protected:
-  LiveFeedTest() : runtime_(clock_, executor_, executor_, nodes_) {
-    EXPECT_TRUE(nodes_.add(testing::head_node(2, 4LL << 30)).is_ok());
-    serve::DeploymentSpec spec;
-    spec.name = "svc";
-    spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<NoopReplica>(); };
-    serve::DeploymentConfig config;
-    config.num_replicas = 2;
-    EXPECT_TRUE(runtime_.add(spec, config).is_ok());
-    runtime_.deploy_all();
+  LiveFeedTest() {
     LiveFeedOptions options;
     options.history = 3;
     options.rate_window = 2;
@@ -45,10 +32,6 @@ class LiveFeedTest : public ::testing::Test {
     return parse_json(*text)->as_object();
   }
 
-  ManualClock clock_;
-  InlineExecutor executor_;
-  cluster::NodeRegistry nodes_;
-  serve::ServeRuntime runtime_;
   FakeTraffic traffic_;
   std::unique_ptr<LiveFeed> feed_;
 };

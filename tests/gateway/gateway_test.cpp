@@ -52,6 +52,22 @@ class GatewayTest : public ::testing::Test {
     return out;
   }
 
+  // Adds a deployment of echo replicas with these routes.
+  void add_deployment(std::string name, std::vector<serve::RouteSpec> routes) {
+    serve::DeploymentSpec spec;
+    spec.name = std::move(name);
+    spec.routes = std::move(routes);
+    spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<EchoReplica>(); };
+    ASSERT_TRUE(runtime_.add(spec, serve::DeploymentConfig{}).is_ok());
+  }
+
+  // The value at `keys` under `v`: objects by key.
+  static const json::value& at(const json::value& v, std::initializer_list<std::string_view> keys) {
+    const json::value* here = &v;
+    for (std::string_view k : keys) here = &here->as_object().at(k);
+    return *here;
+  }
+
   static json::object body(const serve::Response& r) {
     auto v = parse_json(r.body);
     EXPECT_TRUE(v.is_ok()) << r.body;
@@ -160,76 +176,38 @@ TEST_F(GatewayTest, OpenApiListsExactlyTheRoutesServed) {
   }
   const json::object& one = paths.at("/api/echo/runs/{id}").as_object().at("get").as_object();
   EXPECT_EQ(one.at("parameters").as_array()[0].as_object().at("in").as_string(), "path");
-  EXPECT_EQ(one.at("responses")
-                .as_object()
-                .at("4XX")
-                .as_object()
-                .at("content")
-                .as_object()
-                .at("application/json")
-                .as_object()
-                .at("schema")
-                .as_object()
-                .at("$ref")
-                .as_string(),
-            "#/components/schemas/Error");
+  EXPECT_EQ(
+      at(one.at("responses"), {"4XX", "content", "application/json", "schema", "$ref"}).as_string(),
+      "#/components/schemas/Error");
 }
 
 TEST_F(GatewayTest, OpenApiCarriesTheRoutesSchemas) {
-  serve::DeploymentSpec spec;
-  spec.name = "typed";
-  spec.routes = {{"POST", "/api/typed/run", 1, false, "run", R"({"type": "object",
-      "properties": {"symbol": {"type": "string"}, "limit": {"type": "integer"}},
-      "required": ["symbol"]})",
-                  R"({"type": "object", "required": ["name"],
-      "properties": {"name": {"type": "string"}}})",
-                  R"({"type": "object", "properties": {"id": {"type": "string"}}})"}};
-  spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<EchoReplica>(); };
-  ASSERT_TRUE(runtime_.add(spec, serve::DeploymentConfig{}).is_ok());
+  add_deployment("typed", {{"POST", "/api/typed/run", 1, false, "run",
+                            R"({"type": "object", "required": ["symbol"], "properties": {
+                                  "symbol": {"type": "string"}, "limit": {"type": "integer"}}})",
+                            R"({"type": "object", "required": ["name"],
+                                "properties": {"name": {"type": "string"}}})",
+                            R"({"type": "object", "properties": {"id": {"type": "string"}}})"}});
   make();
-  json::object op = body(call("GET", "/openapi.json"))
-                        .at("paths")
-                        .as_object()
-                        .at("/api/typed/run")
-                        .as_object()
-                        .at("post")
-                        .as_object();
+  json::value doc = body(call("GET", "/openapi.json"));
+  const json::object& op = at(doc, {"paths", "/api/typed/run", "post"}).as_object();
   json::array parameters = op.at("parameters").as_array();
   ASSERT_EQ(parameters.size(), 2u);
   EXPECT_EQ(parameters[0].as_object().at("in").as_string(), "query");
   EXPECT_TRUE(parameters[0].as_object().contains("required") ||
               parameters[1].as_object().contains("required"));
-  EXPECT_EQ(op.at("requestBody")
-                .as_object()
-                .at("content")
-                .as_object()
-                .at("application/json")
-                .as_object()
-                .at("schema")
-                .as_object()
-                .at("required")
+  EXPECT_EQ(at(op.at("requestBody"), {"content", "application/json", "schema", "required"})
                 .as_array()[0]
                 .as_string(),
             "name");
-  EXPECT_TRUE(op.at("responses")
-                  .as_object()
-                  .at("2XX")
-                  .as_object()
-                  .at("content")
-                  .as_object()
-                  .at("application/json")
-                  .as_object()
-                  .at("schema")
+  EXPECT_TRUE(at(op.at("responses"), {"2XX", "content", "application/json", "schema"})
                   .as_object()
                   .contains("properties"));
+  EXPECT_TRUE(op.contains("security"));
 }
 
 TEST_F(GatewayTest, AMalformedSchemaIsRefusedAtStart) {
-  serve::DeploymentSpec spec;
-  spec.name = "broken";
-  spec.routes = {{"GET", "/api/broken", 1, false, "x", "{not json"}};
-  spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<EchoReplica>(); };
-  ASSERT_TRUE(runtime_.add(spec, serve::DeploymentConfig{}).is_ok());
+  add_deployment("broken", {{"GET", "/api/broken", 1, false, "x", "{not json"}});
   EXPECT_FALSE(Gateway::create({}, clock_, runtime_).is_ok());
 }
 
@@ -276,12 +254,7 @@ TEST_F(GatewayTest, CorsAllowsTheConfiguredOriginsOnly) {
 }
 
 TEST_F(GatewayTest, DuplicateRoutesAcrossDeploymentsAreRefused) {
-  serve::DeploymentSpec spec;
-  spec.name = "copy";
-  spec.routes = {{"GET", "/api/echo/status", 1, false, ""}};
-  spec.make_replica = [](const serve::ReplicaInfo&) { return std::make_unique<EchoReplica>(); };
-  serve::DeploymentConfig config;
-  ASSERT_TRUE(runtime_.add(spec, config).is_ok());
+  add_deployment("copy", {{"GET", "/api/echo/status", 1, false, ""}});
   EXPECT_FALSE(Gateway::create({}, clock_, runtime_).is_ok());
 }
 

@@ -28,5 +28,13 @@ TEST(NodeSettingsTest, ACorsOriginMustBeOne) {
   EXPECT_NE(s.status().message().find("TC_CORS_ORIGINS"), std::string::npos);
 }
 
+TEST(NodeSettingsTest, LabelsAreKeyValuePairs) {
+  auto s = load({{"TC_NODE_LABELS", "zone=a, gpu=none,"}});
+  ASSERT_TRUE(s) << s.status().to_string();
+  EXPECT_EQ(s->node_labels.at("zone"), "a");
+  EXPECT_EQ(s->node_labels.at("gpu"), "none");
+  EXPECT_FALSE(load({{"TC_NODE_LABELS", "zone"}}));
+}
+
 }  // namespace
 }  // namespace tc::node
