@@ -119,13 +119,16 @@ void LiveFeed::tick() {
     while (history.size() > options_.history) history.pop_front();
     latest.push_back(s);
   }
+  latest_ = latest;
+  last_event_.clear();
+  std::vector<std::shared_ptr<net::EventSink>> followers = followers_;
   lock.unlock();
+  if (followers.empty()) return;  // nobody to tell: the status is built when someone follows
 
   // The status document is built outside the lock: it reads the runtime, which may be slow.
   std::string event = render_event(latest);
   lock.lock();
   last_event_ = event;
-  std::vector<std::shared_ptr<net::EventSink>> followers = followers_;
   lock.unlock();
   std::vector<const net::EventSink*> gone;
   for (auto& f : followers) {
@@ -152,11 +155,17 @@ std::shared_ptr<net::EventStream> LiveFeed::follow() { return std::make_shared<S
 
 void LiveFeed::add_follower(std::shared_ptr<net::EventSink> sink) {
   std::string first;
+  std::vector<DeploymentSample> latest;
+  bool sampled = false;
   {
     std::lock_guard lock(mu_);
     followers_.push_back(sink);
     first = last_event_;
+    latest = latest_;
+    sampled = !samples_.empty();
   }
+  // The first follower since the last tick: the last samples with the status as it is now.
+  if (first.empty() && sampled) first = render_event(latest);
   if (!first.empty()) sink->send(std::move(first));
 }
 

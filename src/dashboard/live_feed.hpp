@@ -88,8 +88,9 @@ class LiveFeed {
     int64_t time = 0;
     std::vector<serve::TrafficTotals> totals;
   };
-  std::deque<Reading> readings_;  // the last rate_window + 1
-  std::string last_event_;
+  std::deque<Reading> readings_;          // the last rate_window + 1
+  std::vector<DeploymentSample> latest_;  // the last tick's samples
+  std::string last_event_;                // its event, once someone follows
   std::vector<std::shared_ptr<net::EventSink>> followers_;
   std::unique_ptr<StoppableThread> thread_;
 };

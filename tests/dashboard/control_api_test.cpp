@@ -141,6 +141,15 @@ TEST_F(ControlApiTest, PassesWhatItDoesNotServeToTheGateway) {
   EXPECT_EQ(call("GET", "/api/cluster/status").status, 200);
   EXPECT_EQ(call("GET", "/api/node/stop").status, 405);
   EXPECT_EQ(passed, (std::vector<std::string>{"POST /api/algorunner/run", "GET /openapi.json"}));
+  // From another host, without a token, this port passes no command on.
+  serve::Request remote;
+  remote.method = "POST";
+  remote.path = "/api/algorunner/run";
+  remote.peer = "10.1.2.3";
+  serve::Response refused;
+  api_->handle(std::move(remote), [&](serve::Response r) { refused = std::move(r); });
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(passed.size(), 2u);
 }
 
 TEST_F(ControlApiTest, AuthCheckTellsWhetherTheTokenIsRight) {
@@ -169,6 +178,7 @@ TEST_F(ControlApiTest, DeploymentHistoryAndLogs) {
   EXPECT_EQ(tail.body.find("event=a"), std::string::npos);
   EXPECT_EQ(call("GET", "/api/logs/head", {{"lines", "0"}}).status, 400);
   EXPECT_EQ(call("GET", "/api/logs/nobody").status, 404);
+  EXPECT_EQ(call("GET", "/api/logs/head", {{"filter", std::string(300, 'x')}}).status, 400);
   serve::Response follow = call("GET", "/api/logs/head/stream");
   EXPECT_EQ(follow.status, 200);
   EXPECT_NE(follow.events, nullptr);

@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tc::testing {
 
@@ -54,6 +56,16 @@ inline uint16_t free_port() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
   return ntohs(addr.sin_port);
+}
+
+// `n` different free ports: the kernel may hand out a port it just freed twice in a row.
+inline std::vector<uint16_t> free_ports(size_t n) {
+  std::vector<uint16_t> ports;
+  while (ports.size() < n) {
+    uint16_t p = free_port();
+    if (std::find(ports.begin(), ports.end(), p) == ports.end()) ports.push_back(p);
+  }
+  return ports;
 }
 
 }  // namespace tc::testing

@@ -47,8 +47,8 @@ int start(const fs::path& dir) {
   std::error_code ec;
   fs::remove_all(dir, ec);
   fs::create_directories(dir);
-  using tc::testing::free_port;
-  int pg = free_port(), redis = free_port(), nats = free_port(), adminer = free_port();
+  std::vector<uint16_t> ports = tc::testing::free_ports(4);
+  int pg = ports[0], redis = ports[1], nats = ports[2], adminer = ports[3];
   std::ofstream(dir / ".env") << "POSTGRES_PORT=" << pg << "\nREDIS_PORT=" << redis
                               << "\nNATS_PORT=" << nats << "\nPGADMIN_PORT=" << adminer
                               << "\nPOSTGRES_PASSWORD=test-pg-password\n"

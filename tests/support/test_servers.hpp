@@ -53,9 +53,10 @@ inline infra::InfraSettings test_infra() {
 class OwnServers {
  public:
   explicit OwnServers(std::vector<std::string> names) : names_(std::move(names)) {
+    std::vector<uint16_t> ports = free_ports(4);
     std::ofstream(dir_.path() / ".env")
-        << "POSTGRES_PORT=" << free_port() << "\nREDIS_PORT=" << free_port()
-        << "\nNATS_PORT=" << free_port() << "\nPGADMIN_PORT=" << free_port()
+        << "POSTGRES_PORT=" << ports[0] << "\nREDIS_PORT=" << ports[1] << "\nNATS_PORT=" << ports[2]
+        << "\nPGADMIN_PORT=" << ports[3]
         << "\nPOSTGRES_PASSWORD=own-pg-password\nREDIS_PASSWORD=own-redis-password\n";
     auto source = ConfigSource::load({}, dir_.path() / ".env");
     auto settings =

@@ -101,6 +101,24 @@ describe("dashboard", () => {
     await shot("market");
   });
 
+  test("a stream started on the market page appends its live trades to the chart", async () => {
+    // A liquid simulated pair trades every few seconds around the clock.
+    const crypto = await getJson(`${node.api}/api/tickscrawler/instruments?source=simulator&asset_class=crypto&limit=1`);
+    const symbol = crypto.instruments[0].symbol;
+    await open(`#/market?source=simulator&symbol=${symbol}&interval=1m`);
+    await page.locator("#chart-caption").filter({ hasText: /candles|No stored history/ }).waitFor();
+    await page.locator("#stream-toggle").click();
+    await page.locator("#jobs tbody tr").filter({ hasText: "stream" }).filter({ hasText: symbol }).first().waitFor();
+    await page.locator("#chart-caption").filter({ hasText: "live: last trade" }).waitFor({ timeout: 90000 });
+    assert.ok(Number(await page.locator("#market-chart").getAttribute("data-candles")) >= 1);
+    await shot("market-live");
+    await page.locator("#stream-toggle", { hasText: "Stop stream" }).click();
+    await until("the stream to stop", async () => {
+      const streams = await getJson(`${node.api}/api/tickscrawler/streams`);
+      return streams.streams.every((j) => !["pending", "running", "stopping"].includes(j.state));
+    }, 30000);
+  });
+
   test("a screen typed in the editor returns rows, and an error shows its position", async () => {
     await open("#/screener");
     await page.locator("#expression").fill("close > smaa(close, 20)");

@@ -101,9 +101,11 @@ inline constexpr const char* kHistorical = R"s({"type": "object", "required": ["
     "interval": {"type": "string", "nullable": true}, "bars_from": {"type": "string"},
     "next_cursor": {"type": "string", "nullable": true},
     "ticks": {"type": "array", "items": {"type": "object",
+      "required": ["ts_event", "price", "size"],
       "properties": {"trade_id": {"type": "string"}, "ts_event": {"type": "string"},
                      "ts_init": {"type": "string"}, "price": {"type": "number"},
-                     "size": {"type": "number"}, "side": {"type": "string"}}}},
+                     "size": {"type": "number"},
+                     "aggressor_side": {"type": "string"}}}},
     "bars": {"type": "array", "items": {"type": "object",
       "required": ["open_time", "open", "high", "low", "close", "volume"],
       "properties": {"open_time": {"type": "string"}, "open": {"type": "number"},
@@ -114,7 +116,7 @@ inline constexpr const char* kHistorical = R"s({"type": "object", "required": ["
 // Answered with server-sent events, not JSON: `x-content-type` gives the answer's media type.
 inline constexpr const char* kTradeEvents = R"s({"type": "string",
   "x-content-type": "text/event-stream",
-  "description": "event: trade, data: a trade as JSON (symbol, trade_id, ts_event, price, size, side), as they arrive; event: end with the job when the stream ends"})s";
+  "description": "event: trade, data: a trade as JSON (source, symbol, trade_id, ts_event, price, size, aggressor_side), as they arrive; event: end with the job when the stream ends"})s";
 
 // screener
 inline constexpr const char* kScreenRequest = R"s({"type": "object", "additionalProperties": false,

@@ -56,7 +56,8 @@ export function renderDeployment(main: HTMLElement, args: string[]): () => void 
         position: e.to > e.from ? "belowBar" : "aboveBar",
         shape: e.to > e.from ? "arrowUp" : "arrowDown",
         color: e.to > e.from ? color("--good") : color("--warn"),
-        text: `${e.from}→${e.to} (load ${fmtNumber(e.load)})`,
+        // "upscale 1→2 (load 1.2)": the reason's first word, the change and the load it used.
+        text: `${e.reason.split(":")[0]} ${e.from}→${e.to} (load ${fmtNumber(e.load)})`,
       }));
     list.sort((a, b) => (a.time as number) - (b.time as number));
     markers.setMarkers(list);
