@@ -299,7 +299,7 @@ void ControlApi::handle(serve::Request request, serve::Responder respond) {
     default: {
       const web::Asset* asset = web::find_asset(request.path);
       if (asset == nullptr) return respond(error_response(not_found("no such file")));
-      return respond(web::asset_response(*asset));
+      return respond(web::asset_response(*asset, request));
     }
   }
 }

@@ -281,7 +281,7 @@ void Gateway::handle(Request request, serve::Responder respond) {
         if (asset == nullptr || !asset->path.starts_with("/docs/")) {
           return reply_own(error_response(not_found("no such file: " + request.path)));
         }
-        return reply_own(web::asset_response(*asset));
+        return reply_own(web::asset_response(*asset, request));
       }
       default:
         return reply_own(json_response(json::object{

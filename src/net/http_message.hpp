@@ -25,6 +25,10 @@ inline std::optional<std::string_view> find_field(const Fields& fields, std::str
   return std::nullopt;
 }
 
+// True when an Accept-Encoding header accepts gzip: it names gzip (or x-gzip) in any case,
+// without a quality of 0.
+bool accepts_gzip_encoding(std::string_view accept_encoding);
+
 struct Request {
   std::string method;         // "GET", "POST", ...
   std::string path;           // decoded path without the query
@@ -35,7 +39,8 @@ struct Request {
   // The Idempotency-Key header, may be empty: a POST that carries one may be retried on another
   // replica when the one running it is lost.
   std::string idempotency_key;
-  std::string origin;  // the Origin header of a browser's cross-origin request, may be empty
+  std::string origin;         // the Origin header of a browser's cross-origin request, may be empty
+  bool accepts_gzip = false;  // Accept-Encoding names gzip (without q=0)
   std::string body;
   std::string request_id;
   std::string peer;    // the client's address ("127.0.0.1"), empty when not from a socket

@@ -359,6 +359,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find(http::field::authorization); it != req.end()) {
       request.authorization = std::string(it->value());
     }
+    if (auto it = req.find(http::field::accept_encoding); it != req.end()) {
+      request.accepts_gzip = accepts_gzip_encoding(it->value());
+    }
     if (auto it = req.find(http::field::origin); it != req.end()) {
       request.origin = std::string(it->value().substr(0, 256));
     }

@@ -20,10 +20,17 @@ const Asset* find_asset(std::string_view path) {
   return nullptr;
 }
 
-net::Response asset_response(const Asset& asset) {
+net::Response asset_response(const Asset& asset, const net::Request& request) {
   net::Response r;
   r.content_type = std::string(asset.content_type);
-  r.body = std::string(asset.body);
+  if (!asset.gzip.empty()) {
+    r.headers.emplace_back("Vary", "Accept-Encoding");
+    if (request.accepts_gzip) {
+      r.body = std::string(asset.gzip);
+      r.headers.emplace_back("Content-Encoding", "gzip");
+    }
+  }
+  if (r.body.empty()) r.body = std::string(asset.body);
   const bool page = asset.path.ends_with(".html");
   r.headers.emplace_back("Cache-Control", page ? "no-cache" : "max-age=3600");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");

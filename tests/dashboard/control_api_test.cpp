@@ -125,6 +125,24 @@ TEST_F(ControlApiTest, ServesTheWebUiFromTheBinary) {
   EXPECT_GT(script.body.size(), 10000u);
   EXPECT_EQ(call("GET", "/docs").status, 200);
   EXPECT_EQ(call("GET", "/assets/missing.js").status, 404);
+  EXPECT_FALSE(serve::find_field(script.headers, "Content-Encoding"));
+  EXPECT_EQ(serve::find_field(script.headers, "Vary"), "Accept-Encoding");
+}
+
+TEST_F(ControlApiTest, ScriptsGoGzippedToBrowsersThatAcceptIt) {
+  make();
+  serve::Request r;
+  r.method = "GET";
+  r.path = "/assets/app.js";
+  r.accepts_gzip = true;
+  serve::Response gzipped;
+  api_->handle(std::move(r), [&](serve::Response out) { gzipped = std::move(out); });
+  ASSERT_EQ(gzipped.status, 200);
+  EXPECT_EQ(serve::find_field(gzipped.headers, "Content-Encoding"), "gzip");
+  ASSERT_GT(gzipped.body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gzipped.body[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gzipped.body[1]), 0x8b);
+  EXPECT_LT(gzipped.body.size(), call("GET", "/assets/app.js").body.size() / 2);
 }
 
 TEST_F(ControlApiTest, PassesWhatItDoesNotServeToTheGateway) {
