@@ -22,6 +22,12 @@ class ControlApiTest : public ::testing::Test, protected testing::OneDeploymentR
     api_ = std::make_unique<ControlApi>(o, clock_, runtime_, nodes_, [this] { ++stops_; });
   }
 
+  serve::Response send(serve::Request r) {
+    serve::Response out;
+    api_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
+    return out;
+  }
+
   serve::Response call(std::string method, std::string path, serve::Fields query = {},
                        std::string authorization = "") {
     serve::Request r;
@@ -29,9 +35,16 @@ class ControlApiTest : public ::testing::Test, protected testing::OneDeploymentR
     r.path = std::move(path);
     r.query = std::move(query);
     r.authorization = std::move(authorization);
-    serve::Response out;
-    api_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
-    return out;
+    return send(std::move(r));
+  }
+
+  // A command from another host, without a token.
+  serve::Response remote_post(std::string path) {
+    serve::Request r;
+    r.method = "POST";
+    r.path = std::move(path);
+    r.peer = "10.1.2.3";
+    return send(std::move(r));
   }
 
   testing::TempDir logs_;
@@ -50,13 +63,7 @@ TEST_F(ControlApiTest, HealthSaysStartingUntilTheNodeIsReady) {
 
 TEST_F(ControlApiTest, CommandsFromAnotherHostNeedAToken) {
   make();
-  serve::Request r;
-  r.method = "POST";
-  r.path = "/api/node/stop";
-  r.peer = "10.1.2.3";
-  serve::Response out;
-  api_->handle(std::move(r), [&](serve::Response resp) { out = std::move(resp); });
-  EXPECT_EQ(out.status, 403);
+  EXPECT_EQ(remote_post("/api/node/stop").status, 403);
   EXPECT_EQ(stops_, 0);
 }
 
@@ -135,8 +142,7 @@ TEST_F(ControlApiTest, ScriptsGoGzippedToBrowsersThatAcceptIt) {
   r.method = "GET";
   r.path = "/assets/app.js";
   r.accepts_gzip = true;
-  serve::Response gzipped;
-  api_->handle(std::move(r), [&](serve::Response out) { gzipped = std::move(out); });
+  serve::Response gzipped = send(std::move(r));
   ASSERT_EQ(gzipped.status, 200);
   EXPECT_EQ(serve::find_field(gzipped.headers, "Content-Encoding"), "gzip");
   ASSERT_GT(gzipped.body.size(), 2u);
@@ -160,13 +166,7 @@ TEST_F(ControlApiTest, PassesWhatItDoesNotServeToTheGateway) {
   EXPECT_EQ(call("GET", "/api/node/stop").status, 405);
   EXPECT_EQ(passed, (std::vector<std::string>{"POST /api/algorunner/run", "GET /openapi.json"}));
   // From another host, without a token, this port passes no command on.
-  serve::Request remote;
-  remote.method = "POST";
-  remote.path = "/api/algorunner/run";
-  remote.peer = "10.1.2.3";
-  serve::Response refused;
-  api_->handle(std::move(remote), [&](serve::Response r) { refused = std::move(r); });
-  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(remote_post("/api/algorunner/run").status, 403);
   EXPECT_EQ(passed.size(), 2u);
 }
 
