@@ -6,7 +6,7 @@ import { color, dropChart, makeChart } from "../charts";
 import { fmtNumber, fmtTime, h, replace, section, stateBadge, table } from "../dom";
 import type { Bar, Instrument, Job, Trade } from "../types";
 
-const INTERVALS: Record<string, number> = { "1m": 60, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "4h": 14400, "1d": 86400 };
+const INTERVALS: Record<string, number> = { "1s": 1, "5s": 5, "15s": 15, "30s": 30, "1m": 60, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "4h": 14400, "1d": 86400 };
 const MAX_BARS = 5000;
 
 export function renderMarket(main: HTMLElement, _args: string[], query: URLSearchParams): () => void {
