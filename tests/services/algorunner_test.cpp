@@ -149,8 +149,12 @@ TEST_F(AlgorunnerTest, APaperRunTradesLiveTradesFromTheBusUntilStopped) {
   json::object run = body(r);
   std::string id(run.at("id").as_string());
   EXPECT_TRUE(run.at("params").as_object().contains("stream_id"));  // a stream was started
+  // Its first result is stored once it listens to the bus (a run is "running" a little before:
+  // trades published in between would never reach it).
   ASSERT_TRUE(testing::wait_until([&] {
-    return body(call("GET", "/api/algorunner/runs/" + id)).at("state").as_string() == "running";
+    json::object now = body(call("GET", "/api/algorunner/runs/" + id));
+    return now.at("state").as_string() == "running" && now.contains("result") &&
+           now.at("result").is_object();
   }));
   // Live trades as a stream publishes them: one a minute, falling, then rising — a cross up.
   const int64_t t0 = *parse_utc_time("2024-06-03T12:00:00Z");

@@ -18,7 +18,8 @@ namespace {
 constexpr int kMaxStreams = 20;
 
 // Live trades of the run's symbols from the bus, handed to the engine one at a time on the job's
-// thread; it ends when the job is stopped, and stores the results so far every second.
+// thread; it ends when the job is stopped, and stores the results so far every second — the
+// first at once, so that a run with a result is one that listens.
 class BusFeed final : public TradeFeed {
  public:
   BusFeed(const RunRequest& run, serve::JobContext& job) : run_(run), job_(job) {
