@@ -76,7 +76,7 @@ void LiveFeed::tick() {
   std::vector<serve::DeploymentStatus> statuses;
   for (const auto& d : runtime_.deployments()) statuses.push_back(d->status());
 
-  std::vector<DeploymentSample> latest;
+  NamedSamples latest;
   std::unique_lock lock(mu_);
   readings_.push_back(std::move(reading));
   while (readings_.size() > static_cast<size_t>(options_.rate_window) + 1) readings_.pop_front();
@@ -117,16 +117,18 @@ void LiveFeed::tick() {
     auto& history = samples_[st.name];
     history.push_back(s);
     while (history.size() > options_.history) history.pop_front();
-    latest.push_back(s);
+    latest.emplace_back(st.name, s);
   }
-  latest_ = latest;
+  latest_time_ = now;
+  latest_ = std::move(latest);
   last_event_.clear();
+  if (followers_.empty()) return;  // nobody to tell: the event is built when someone follows
   std::vector<std::shared_ptr<net::EventSink>> followers = followers_;
+  latest = latest_;
   lock.unlock();
-  if (followers.empty()) return;  // nobody to tell: the status is built when someone follows
 
   // The status document is built outside the lock: it reads the runtime, which may be slow.
-  std::string event = render_event(latest);
+  std::string event = render_event(now, latest);
   lock.lock();
   last_event_ = event;
   lock.unlock();
@@ -137,15 +139,13 @@ void LiveFeed::tick() {
   for (const net::EventSink* g : gone) remove_follower(g);
 }
 
-std::string LiveFeed::render_event(const std::vector<DeploymentSample>& latest) const {
+std::string LiveFeed::render_event(int64_t time, const NamedSamples& latest) const {
   std::string data;
   JsonWriter w(data);
-  w.begin_object().field("time", latest.empty() ? clock_.unix_nanos() : latest.front().time);
-  w.key("samples").begin_object();
-  const auto& deployments = runtime_.deployments();
-  for (size_t i = 0; i < latest.size() && i < deployments.size(); ++i) {
-    w.key(deployments[i]->spec().name);
-    write_json(w, latest[i]);
+  w.begin_object().field("time", time).key("samples").begin_object();
+  for (const auto& [name, sample] : latest) {
+    w.key(name);
+    write_json(w, sample);
   }
   w.end_object().key("status").raw(status_body_ ? status_body_() : "{}").end_object();
   return net::sse_event("status", data);
@@ -155,17 +155,17 @@ std::shared_ptr<net::EventStream> LiveFeed::follow() { return std::make_shared<S
 
 void LiveFeed::add_follower(std::shared_ptr<net::EventSink> sink) {
   std::string first;
-  std::vector<DeploymentSample> latest;
-  bool sampled = false;
+  int64_t time = 0;
+  NamedSamples latest;
   {
     std::lock_guard lock(mu_);
     followers_.push_back(sink);
     first = last_event_;
+    time = latest_time_;
     latest = latest_;
-    sampled = !samples_.empty();
   }
   // The first follower since the last tick: the last samples with the status as it is now.
-  if (first.empty() && sampled) first = render_event(latest);
+  if (first.empty() && time != 0) first = render_event(time, latest);
   if (!first.empty()) sink->send(std::move(first));
 }
 

@@ -74,7 +74,8 @@ class LiveFeed {
   class Stream;
   void add_follower(std::shared_ptr<net::EventSink> sink);
   void remove_follower(const net::EventSink* sink);
-  std::string render_event(const std::vector<DeploymentSample>& latest) const;
+  using NamedSamples = std::vector<std::pair<std::string, DeploymentSample>>;  // by deployment
+  std::string render_event(int64_t time, const NamedSamples& latest) const;
 
   const Clock& clock_;
   serve::ServeRuntime& runtime_;
@@ -88,9 +89,10 @@ class LiveFeed {
     int64_t time = 0;
     std::vector<serve::TrafficTotals> totals;
   };
-  std::deque<Reading> readings_;          // the last rate_window + 1
-  std::vector<DeploymentSample> latest_;  // the last tick's samples
-  std::string last_event_;                // its event, once someone follows
+  std::deque<Reading> readings_;  // the last rate_window + 1
+  int64_t latest_time_ = 0;       // the last tick's, 0 before the first
+  NamedSamples latest_;           // the last tick's samples
+  std::string last_event_;        // its event, once someone follows
   std::vector<std::shared_ptr<net::EventSink>> followers_;
   std::unique_ptr<StoppableThread> thread_;
 };

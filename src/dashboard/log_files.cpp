@@ -22,6 +22,12 @@ bool rotated_copy(std::string_view stem) {
                      [](unsigned char c) { return std::isdigit(c); });
 }
 
+Status check_filter(std::string_view filter) {
+  if (filter.size() <= LogFiles::kMaxFilter) return Status::ok();
+  return invalid_argument("'filter' is longer than " + std::to_string(LogFiles::kMaxFilter) +
+                          " characters");
+}
+
 int64_t modified_nanos(const fs::path& p) {
   std::error_code ec;
   auto t = fs::last_write_time(p, ec);
@@ -112,6 +118,7 @@ Result<LogFile> LogFiles::find(std::string_view node) const {
 
 Result<std::string> LogFiles::tail(std::string_view node, size_t lines,
                                    std::string_view filter) const {
+  TC_RETURN_IF_ERROR(check_filter(filter));
   LogFile file;
   TC_ASSIGN_OR_RETURN(file, find(node));
   lines = std::clamp<size_t>(lines, 1, kMaxTailLines);
@@ -145,6 +152,7 @@ Result<std::string> LogFiles::tail(std::string_view node, size_t lines,
 
 Result<std::shared_ptr<net::EventStream>> LogFiles::follow(std::string_view node,
                                                            std::string filter) {
+  TC_RETURN_IF_ERROR(check_filter(filter));
   LogFile file;
   TC_ASSIGN_OR_RETURN(file, find(node));
   auto follower = std::make_shared<Follower>();

@@ -37,6 +37,9 @@ class LogFiles {
 
   // The current logs, by node name (rotated copies, <node>.<n>.log, are left out).
   std::vector<LogFile> list() const;
+  // Filters are at most this long (invalid_argument beyond).
+  static constexpr size_t kMaxFilter = 256;
+
   // {"node", "lines": [...]}: oldest first, at most `lines` (up to 5000), read from at most the
   // last 16 MiB of the file. not_found for a node without a log.
   Result<std::string> tail(std::string_view node, size_t lines, std::string_view filter) const;

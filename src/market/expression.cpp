@@ -420,6 +420,26 @@ std::string text_position(std::string_view text, size_t offset) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
 
+std::optional<std::pair<int, int>> error_position(std::string_view message) {
+  // Reads a whole number at the front of `s`, moving past it.
+  auto number = [](std::string_view& s) -> std::optional<int> {
+    int n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || n <= 0) return std::nullopt;
+    s.remove_prefix(static_cast<size_t>(end - s.data()));
+    return n;
+  };
+  for (size_t at = message.find(" at "); at != std::string_view::npos;
+       at = message.find(" at ", at + 1)) {
+    std::string_view rest = message.substr(at + 4);
+    auto line = number(rest);
+    if (!line || rest.empty() || rest.front() != ':') continue;
+    rest.remove_prefix(1);
+    if (auto column = number(rest)) return std::pair{*line, *column};
+  }
+  return std::nullopt;
+}
+
 std::string closest_name(std::string_view name, const std::vector<std::string_view>& candidates) {
   if (name.size() > 64) return "";
   std::string best;

@@ -25,8 +25,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.hpp"
@@ -59,6 +61,10 @@ Result<std::unique_ptr<ExpressionNode>> parse_expression(std::string_view text,
 
 // "line:column" (both from 1) of byte `offset` in `text`.
 std::string text_position(std::string_view text, size_t offset);
+
+// The line and column (both from 1) that an error message of this module names (its first
+// " at <line>:<column>"), or nullopt when it names none (a length limit, say).
+std::optional<std::pair<int, int>> error_position(std::string_view message);
 
 // The closest of `candidates` to `name` (by edit distance, at most 2 edits, any case), or "".
 std::string closest_name(std::string_view name, const std::vector<std::string_view>& candidates);

@@ -48,6 +48,9 @@ TEST(LogFilesTest, TailKeepsTheLastMatchingLinesInOrder) {
   EXPECT_EQ(lines_of(files.tail("head", 10, "warn")),
             (std::vector<std::string>{"two warn", "four WARN"}));
   EXPECT_TRUE(lines_of(files.tail("head", 10, "nothing")).empty());
+  const std::string long_filter(LogFiles::kMaxFilter + 1, 'x');
+  EXPECT_EQ(files.tail("head", 10, long_filter).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(files.follow("head", long_filter).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(LogFilesTest, OnlyNodeLogsCanBeRead) {

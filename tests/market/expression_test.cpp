@@ -199,5 +199,17 @@ TEST(ExpressionPlanTest, BarsBeyondTheSeriesAreMissing) {
   EXPECT_TRUE(std::isnan(plan.evaluate({&target, 1}).value()[0]));
 }
 
+TEST(ErrorPositionTest, ReadsThePositionAnErrorNames) {
+  ExpressionCompiler compiler;
+  auto error = compiler.add("close >\n  smaa(close, 2)");
+  ASSERT_FALSE(error);
+  EXPECT_EQ(error_position(error.status().message()), (std::pair{2, 3}));
+  // The first " at <line>:<column>", not a word "at" before it.
+  EXPECT_EQ(error_position("look at this at 4:7; hint at 9:9"), (std::pair{4, 7}));
+  EXPECT_FALSE(error_position("the expression is 5000 characters long; the limit is 4096"));
+  EXPECT_FALSE(error_position("broken at :3"));
+  EXPECT_FALSE(error_position("broken at 0:3"));
+}
+
 }  // namespace
 }  // namespace tc::market

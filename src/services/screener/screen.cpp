@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cmath>
 #include <numeric>
-#include <regex>
 #include <set>
 
 #include "core/time_parse.hpp"
@@ -232,13 +231,10 @@ json::object check_expression(std::string_view text, bool condition,
     return json::object{{"valid", true},
                         {"type", market::value_type_name(plan.output_type(*added))}};
   }
-  // The compiler's message ends its first part with " at <line>:<column>".
-  const std::string message = added.status().message();
-  json::object error{{"message", message}};
-  static const std::regex position(R"( at (\d+):(\d+))");
-  if (std::smatch m; std::regex_search(message, m, position)) {
-    error["line"] = std::stoi(m[1].str());
-    error["column"] = std::stoi(m[2].str());
+  json::object error{{"message", added.status().message()}};
+  if (auto position = market::error_position(added.status().message())) {
+    error["line"] = position->first;
+    error["column"] = position->second;
   }
   return json::object{{"valid", false}, {"error", std::move(error)}};
 }

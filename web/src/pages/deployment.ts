@@ -36,6 +36,7 @@ export function renderDeployment(main: HTMLElement, args: string[]): () => void 
   const queued = load.addSeries(LineSeries, { color: color("--bad"), lineWidth: 1, title: "queued" });
   const markers = createSeriesMarkers(target, []);
   let lastTime = 0;
+  let firstTime = 0;  // of the first sample shown: older decisions are off the chart
   let events: ScalingEvent[] = [];
 
   const add = (s: Sample) => {
@@ -79,7 +80,6 @@ export function renderDeployment(main: HTMLElement, args: string[]): () => void 
           ),
     );
   };
-  let firstTime = 0;
   let stop = () => {};
   api<History>(`/api/deployments/${encodeURIComponent(name)}/history`)
     .then((history) => {
